@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mta-sts-host",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mta-sts-host", targets: ["mta-sts-host"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from the distribution (libssl-dev, libnghttp2-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+
+        // Pure Swift: the RFC 8461 policy grammar, validation, rendering and DNS records.
+        .target(name: "MTASTS"),
+        // The only importer of COpenSSL.
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        // HTTP without sockets: the HTTP/1.1 parser and the routing of requests to policy responses.
+        .target(name: "HTTP", dependencies: ["MTASTS"]),
+        // Dispatch + Glibc only: event loops, sockets, listeners, signals, file watching.
+        .target(name: "Reactor"),
+        // Wiring: catalog snapshots, connections, the server.
+        .target(name: "Server", dependencies: [
+            "MTASTS", "TLS", "HTTP", "Reactor",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "mta-sts-host", dependencies: [
+            "MTASTS", "Server", "TLS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "MTASTSTests", dependencies: ["MTASTS"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "MTASTS"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
+    ]
+)
