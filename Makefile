@@ -1,0 +1,39 @@
+# Two commands matter: `make run` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+SWIFT ?= swift
+DEBIAN_PACKAGES := libssl-dev libnghttp2-dev pkg-config openssl curl nghttp2-client
+PYTHON ?= python3
+PY_PACKAGES := pytest h2
+BIN_DEBUG := .build/debug/mta-sts-host
+BIN_RELEASE := .build/release/mta-sts-host
+
+.PHONY: deps build release run test test-unit test-e2e bench clean
+
+# Installs the Debian and Python packages the build and the tests need, only when missing.
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@for p in $(PY_PACKAGES); do $(PYTHON) -c "import $$p" 2>/dev/null || { echo "installing Python package $$p"; $(PYTHON) -m pip install -q $$p; }; done
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Serves the shipped sample policy on 127.0.0.1:8443 with a locally generated CA.
+run: release
+	$(BIN_RELEASE) serve --listen 127.0.0.1:8443 --policies policies --certs certs --self-signed --state-dir .state
+
+test: build
+	$(SWIFT) test
+	MTA_STS_HOST_BIN=$(CURDIR)/$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/EndToEnd
+
+bench: release
+	bench/run.sh
+
+clean:
+	rm -rf .build .state
