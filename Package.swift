@@ -17,15 +17,17 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
+        // Linux calls Swift's Glibc module does not export (accept4).
+        .systemLibrary(name: "CLinux"),
 
         // Pure Swift: the RFC 8461 policy grammar, validation, rendering and DNS records.
         .target(name: "MTASTS"),
         // The only importer of COpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         // HTTP without sockets: the HTTP/1.1 parser and the routing of requests to policy responses.
-        .target(name: "HTTP", dependencies: ["MTASTS"]),
+        .target(name: "HTTP"),
         // Dispatch + Glibc only: event loops, sockets, listeners, signals, file watching.
-        .target(name: "Reactor"),
+        .target(name: "Reactor", dependencies: ["CLinux"]),
         // Wiring: catalog snapshots, connections, the server.
         .target(name: "Server", dependencies: [
             "MTASTS", "TLS", "HTTP", "Reactor",
@@ -38,7 +40,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "MTASTSTests", dependencies: ["MTASTS"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "MTASTS"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
     ]
 )

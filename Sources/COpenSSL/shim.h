@@ -1,5 +1,6 @@
 #ifndef COPENSSL_SHIM_H
 #define COPENSSL_SHIM_H
+// Only what Swift cannot call directly: OpenSSL macros become static inline functions here.
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -7,4 +8,55 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <openssl/bn.h>
+
+typedef int (*shim_servername_cb)(SSL *ssl, int *alert, void *arg);
+
+static inline long shim_SSL_CTX_set_servername_callback(SSL_CTX *ctx, shim_servername_cb cb) {
+    return SSL_CTX_set_tlsext_servername_callback(ctx, cb);
+}
+static inline int shim_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline int shim_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline long shim_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline long shim_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+static inline int shim_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_groups_list(ctx, list);
+}
+static inline void shim_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) { SSL_CTX_set_read_ahead(ctx, yes); }
+static inline int shim_SSL_set_app_data(SSL *ssl, void *data) { return SSL_set_app_data(ssl, data); }
+static inline void *shim_SSL_get_app_data(const SSL *ssl) { return SSL_get_app_data(ssl); }
+
+// Stacks are macros over OPENSSL_sk_*; these keep the casts in one place.
+static inline int shim_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+static inline X509 *shim_sk_X509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+static inline STACK_OF(X509) *shim_sk_X509_new_null(void) { return sk_X509_new_null(); }
+static inline int shim_sk_X509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
+static inline void shim_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
+
+/// Calls `visit` for every DNS name in the certificate's subjectAltName extension.
+static inline void shim_X509_visit_dns_names(X509 *cert, void *ctx, void (*visit)(void *ctx, const unsigned char *name, int length)) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL) return;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        if (name->type == GEN_DNS) {
+            visit(ctx, ASN1_STRING_get0_data(name->d.dNSName), ASN1_STRING_length(name->d.dNSName));
+        }
+    }
+    GENERAL_NAMES_free(names);
+}
+
+// SSL_OP_* are built from casts Swift does not import.
+static const uint64_t shim_SSL_OP_CIPHER_SERVER_PREFERENCE = SSL_OP_CIPHER_SERVER_PREFERENCE;
+static const uint64_t shim_SSL_OP_NO_COMPRESSION = SSL_OP_NO_COMPRESSION;
+static const uint64_t shim_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
+static const uint64_t shim_SSL_OP_NO_TICKET = SSL_OP_NO_TICKET;
+
+static inline void shim_OPENSSL_free(void *p) { OPENSSL_free(p); }
 #endif

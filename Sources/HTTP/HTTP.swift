@@ -1,1 +1,0 @@
-// The HTTP module: see HTTP1Parser and PolicyResponder.

@@ -1,0 +1,103 @@
+/// Reads a complete request head (without its final empty line) into an `HTTPRequestHead`.
+enum HTTP1HeadReader {
+    enum Outcome: Equatable { case success(HTTPRequestHead), failure(HTTPStatus) }
+
+    static func read(_ head: UnsafeRawBufferPointer, limits: HTTP1RequestParser.Limits) -> Outcome {
+        var lines = HTTP1Lines(head)
+        guard let requestLine = lines.next() else { return .failure(.badRequest) }
+        guard requestLine.count <= limits.maxRequestLineBytes else { return .failure(.uriTooLong) }
+        let parsedLine = readRequestLine(requestLine)
+        guard case .success(var request) = parsedLine else { return parsedLine }
+        var fields = HeaderFields()
+        while let line = lines.next() {
+            guard let status = fields.absorb(line) else { continue }
+            return .failure(status)
+        }
+        if lines.failed { return .failure(.badRequest) }
+        if let status = fields.apply(to: &request) { return .failure(status) }
+        return .success(request)
+    }
+
+    /// `METHOD SP request-target SP HTTP/1.x`
+    private static func readRequestLine(_ line: UnsafeRawBufferPointer) -> Outcome {
+        let parts = line.split(separator: space, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte),
+              !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
+        else { return .failure(.badRequest) }
+
+        let version: HTTPRequestHead.Version
+        switch String(decoding: parts[2], as: UTF8.self) {
+        case "HTTP/1.1": version = .http11
+        case "HTTP/1.0": version = .http10
+        case let other where other.hasPrefix("HTTP/") && other.count == 8: return .failure(.versionNotSupported)
+        default: return .failure(.badRequest)
+        }
+        let methodName = String(decoding: parts[0], as: UTF8.self)
+        let method: HTTPRequestHead.Method = switch methodName {
+        case "GET": .get
+        case "HEAD": .head
+        default: .other(methodName)
+        }
+        guard let (authority, path) = splitTarget(String(decoding: parts[1], as: UTF8.self)) else {
+            return .failure(.badRequest)
+        }
+        var request = HTTPRequestHead(method: method, path: path, version: version,
+                                      keepAlive: version == .http11)
+        if let authority {
+            guard let host = HostName.normalize(authority) else { return .failure(.badRequest) }
+            request.host = host
+        }
+        return .success(request)
+    }
+
+    /// Origin-form (`/path?query`), absolute-form (`https://host/path`) or asterisk-form.
+    private static func splitTarget(_ target: String) -> (authority: String?, path: String)? {
+        var rest = Substring(target)
+        var authority: String?
+        if let scheme = ["http://", "https://"].first(where: { target.lowercased().hasPrefix($0) }) {
+            rest = rest.dropFirst(scheme.count)
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            authority = String(rest[..<slash])
+            rest = slash == rest.endIndex ? "/" : rest[slash...]
+        } else if !(rest.hasPrefix("/") || rest == "*") {
+            return nil
+        }
+        let path = rest.prefix { $0 != "?" && $0 != "#" }
+        return (authority, String(path))
+    }
+
+    static let space = UInt8(ascii: " ")
+}
+
+/// `tchar` from RFC 9110 §5.6.2.
+func isTokenByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        return true
+    default:
+        return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    }
+}
+
+/// Splits a head into CRLF-terminated lines; a bare CR or LF marks the head as malformed.
+struct HTTP1Lines {
+    private let bytes: UnsafeRawBufferPointer
+    private var position = 0
+    private(set) var failed = false
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func next() -> UnsafeRawBufferPointer? {
+        guard position < bytes.count, !failed else { return nil }
+        var index = position
+        while index < bytes.count, bytes[index] != cr, bytes[index] != lf { index += 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[position..<index])
+        if index < bytes.count {
+            guard bytes[index] == cr, index + 1 < bytes.count, bytes[index + 1] == lf else { failed = true; return nil }
+            position = index + 2
+        } else {
+            position = index
+        }
+        return line
+    }
+}

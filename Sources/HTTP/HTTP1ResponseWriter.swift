@@ -1,0 +1,64 @@
+/// Appends complete HTTP/1.1 responses to an output buffer; all fixed parts were rendered at load time.
+public enum HTTP1ResponseWriter {
+    public static func append(_ decision: PolicyResponder.Decision, version: HTTPRequestHead.Version,
+                              date: [UInt8], to output: inout [UInt8]) {
+        switch decision.answer {
+        case .policy(let response, let notModified):
+            output += notModified ? response.notModifiedHead : response.okHead
+            finishHead(date: date, close: decision.close, version: version, to: &output)
+            if !notModified, !decision.omitBody { output += response.body }
+        case .status(let status):
+            let canned = CannedResponse.for(status)
+            output += canned.head
+            finishHead(date: date, close: decision.close, version: version, to: &output)
+            if !decision.omitBody { output += canned.body }
+        }
+    }
+
+    /// A response to a head that could not be parsed: always closes.
+    public static func appendError(_ status: HTTPStatus, date: [UInt8], to output: inout [UInt8]) {
+        let decision = PolicyResponder.Decision(answer: .status(status), close: true, omitBody: false)
+        append(decision, version: .http11, date: date, to: &output)
+    }
+
+    private static func finishHead(date: [UInt8], close: Bool, version: HTTPRequestHead.Version, to output: inout [UInt8]) {
+        output += datePrefix
+        output += date
+        if close {
+            output += closeTail
+        } else if version == .http10 {
+            output += keepAliveTail
+        } else {
+            output += plainTail
+        }
+    }
+
+    private static let datePrefix = Array("Date: ".utf8)
+    private static let closeTail = Array("\r\nConnection: close\r\n\r\n".utf8)
+    private static let keepAliveTail = Array("\r\nConnection: keep-alive\r\n\r\n".utf8)
+    private static let plainTail = Array("\r\n\r\n".utf8)
+}
+
+/// Short plain-text answers for every non-200 status; they never echo the request.
+struct CannedResponse {
+    let head: [UInt8]
+    let body: [UInt8]
+
+    static func `for`(_ status: HTTPStatus) -> CannedResponse { table[status.rawValue]! }
+
+    private static let table: [Int: CannedResponse] = {
+        let statuses: [HTTPStatus] = [.ok, .notModified, .badRequest, .notFound, .methodNotAllowed, .requestTimeout,
+                                      .uriTooLong, .misdirectedRequest, .headerFieldsTooLarge, .versionNotSupported]
+        return Dictionary(uniqueKeysWithValues: statuses.map { ($0.rawValue, make($0)) })
+    }()
+
+    private static func make(_ status: HTTPStatus) -> CannedResponse {
+        let body = status == .notModified ? "" : "\(status.rawValue) \(status.reason)\n"
+        var head = "HTTP/1.1 \(status.rawValue) \(status.reason)\r\n"
+        if status != .notModified {
+            head += "Content-Type: \(PolicyResponse.contentType)\r\nContent-Length: \(body.utf8.count)\r\n"
+        }
+        if status == .methodNotAllowed { head += "Allow: GET, HEAD\r\n" }
+        return CannedResponse(head: Array(head.utf8), body: Array(body.utf8))
+    }
+}

@@ -1,0 +1,115 @@
+import Glibc
+
+/// Finds certificate/key pairs below a directory, in the layouts operators already have:
+/// certbot (`fullchain.pem` + `privkey.pem`, usually symlinks into `archive/`), Kubernetes TLS secrets
+/// (`tls.crt` + `tls.key`, behind `..data` symlinks), and `NAME.crt|NAME.pem` + `NAME.key`.
+public enum CertificateDirectory {
+    public struct Candidate: Equatable, Sendable {
+        public let certificatePath: String
+        public let keyPath: String
+    }
+
+    public struct LoadResult: Sendable {
+        public var pairs: [CertificateKeyPair] = []
+        /// One line per pair that was skipped, and per key file that others can read.
+        public var problems: [String] = []
+        public var warnings: [String] = []
+    }
+
+    /// Loads every pair found; a bad pair is reported and skipped, never fatal for the others.
+    public static func load(directory: String) -> LoadResult {
+        var result = LoadResult()
+        let candidates: [Candidate]
+        do {
+            candidates = try find(in: directory)
+        } catch {
+            result.problems.append("\(directory): \(error)")
+            return result
+        }
+        for candidate in candidates {
+            do {
+                result.pairs.append(try CertificateKeyPair(certificatePath: candidate.certificatePath,
+                                                           keyPath: candidate.keyPath))
+                if isReadableByOthers(candidate.keyPath) {
+                    result.warnings.append("\(candidate.keyPath): private key is readable by other users; chmod 600 it")
+                }
+            } catch {
+                result.problems.append("skipped \(candidate.certificatePath): \(error)")
+            }
+        }
+        return result
+    }
+
+    public struct DirectoryError: Error, CustomStringConvertible {
+        public let path: String
+        public let errno: Int32
+        public var description: String { "cannot read directory \(path): \(String(cString: strerror(errno)))" }
+    }
+
+    /// Walks the tree (following symlinks, skipping hidden entries such as Kubernetes' `..2024_...` copies).
+    public static func find(in root: String) throws -> [Candidate] {
+        var visited = Set<[UInt64]>()
+        var found: [Candidate] = []
+        try walk(root, visited: &visited, found: &found, isRoot: true)
+        return found
+    }
+
+    private static func walk(_ path: String, visited: inout Set<[UInt64]>, found: inout [Candidate], isRoot: Bool) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if isRoot { throw DirectoryError(path: path, errno: errno) }
+            return
+        }
+        // Symlinked directories can form loops; identify each by device and inode.
+        guard visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { return }
+        guard let dir = opendir(path) else {
+            if isRoot { throw DirectoryError(path: path, errno: errno) }
+            return
+        }
+        var files = Set<String>()
+        var subdirectories: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name.hasPrefix(".") { continue }
+            let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            var childInfo = stat()
+            guard stat(child, &childInfo) == 0 else { continue }
+            switch childInfo.st_mode & S_IFMT {
+            case S_IFDIR: subdirectories.append(child)
+            case S_IFREG: files.insert(name)
+            default: break
+            }
+        }
+        closedir(dir)
+        let base = path.hasSuffix("/") ? path : path + "/"
+        for (certificate, key) in pairs(among: files) {
+            found.append(Candidate(certificatePath: base + certificate, keyPath: base + key))
+        }
+        for subdirectory in subdirectories.sorted() {
+            try walk(subdirectory, visited: &visited, found: &found, isRoot: false)
+        }
+    }
+
+    /// The certificate/key file names that form pairs within one directory (pure, for tests).
+    public static func pairs(among files: Set<String>) -> [(String, String)] {
+        var result: [(String, String)] = []
+        if files.contains("fullchain.pem"), files.contains("privkey.pem") { result.append(("fullchain.pem", "privkey.pem")) }
+        if files.contains("tls.crt"), files.contains("tls.key") { result.append(("tls.crt", "tls.key")) }
+        for file in files.sorted() where file.hasSuffix(".key") && file != "tls.key" {
+            let stem = String(file.dropLast(4))
+            if files.contains(stem + ".crt") {
+                result.append((stem + ".crt", file))
+            } else if files.contains(stem + ".pem") {
+                result.append((stem + ".pem", file))
+            }
+        }
+        return result
+    }
+
+    private static func isReadableByOthers(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IROTH != 0
+    }
+}

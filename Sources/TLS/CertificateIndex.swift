@@ -1,0 +1,35 @@
+/// Certificates by the DNS names they cover: an immutable snapshot, so SNI lookup is a pure function.
+public struct CertificateIndex: Sendable {
+    /// Every pair that loaded, in discovery order.
+    public let pairs: [CertificateKeyPair]
+    private let byName: [String: [CertificateKeyPair]]
+
+    public init(pairs: [CertificateKeyPair]) {
+        self.pairs = pairs
+        var byName: [String: [CertificateKeyPair]] = [:]
+        for pair in pairs {
+            for name in Set(pair.dnsNames) {
+                // One pair per key type and name: OpenSSL holds one certificate per key type and picks per client.
+                var existing = byName[name, default: []]
+                if let index = existing.firstIndex(where: { $0.keyType == pair.keyType }) {
+                    if pair.notAfter > existing[index].notAfter { existing[index] = pair }
+                } else {
+                    existing.append(pair)
+                }
+                byName[name] = existing
+            }
+        }
+        self.byName = byName
+    }
+
+    /// The pairs for a TLS server name: the exact name first, then a wildcard covering its left-most label.
+    public func pairs(forServerName name: String) -> [CertificateKeyPair]? {
+        let name = name.lowercased()
+        if let exact = byName[name] { return exact }
+        guard let dot = name.firstIndex(of: "."), name.index(after: dot) < name.endIndex else { return nil }
+        return byName["*" + name[dot...]]
+    }
+
+    /// Whether some certificate covers this host name.
+    public func covers(_ name: String) -> Bool { pairs(forServerName: name) != nil }
+}

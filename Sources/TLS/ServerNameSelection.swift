@@ -1,0 +1,28 @@
+/// Which certificates answer a ClientHello: a pure decision over an immutable index, made in the SNI callback.
+public struct ServerNameSelection: Sendable {
+    public enum Outcome {
+        /// Serve with these pairs; `host` is the lower-cased name the connection is for.
+        case use([CertificateKeyPair], host: String)
+        /// The client named a host no certificate covers: refuse with `unrecognized_name`, before any signature.
+        case unknownName(String)
+        /// The client sent no SNI and there is no default host.
+        case missingName
+    }
+
+    public let index: CertificateIndex
+    /// Used for clients that send no SNI at all (`--default-host`).
+    public let defaultHost: String?
+
+    public init(index: CertificateIndex, defaultHost: String?) {
+        self.index = index
+        self.defaultHost = defaultHost?.lowercased()
+    }
+
+    public func select(serverName: String?) -> Outcome {
+        guard let name = serverName?.lowercased() ?? defaultHost else { return .missingName }
+        guard let pairs = index.pairs(forServerName: name) else {
+            return serverName == nil ? .missingName : .unknownName(name)
+        }
+        return .use(pairs, host: name)
+    }
+}

@@ -1,0 +1,99 @@
+import COpenSSL
+
+/// One server-side TLS session over a non-blocking socket. OpenSSL does the socket I/O itself (SSL_set_fd).
+public final class TLSConnection {
+    private let ssl: OpaquePointer
+    private let selection: ServerNameSelection
+    /// The host this connection is for: its SNI, or the default host when the client sent none.
+    public private(set) var host: String?
+
+    public init(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
+        self.ssl = SSL_new(context.context)!
+        self.selection = selection
+        SSL_set_fd(ssl, fileDescriptor)
+        SSL_set_accept_state(ssl)
+        // Unretained: the SSL object lives exactly as long as this connection.
+        _ = shim_SSL_set_app_data(ssl, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit { SSL_free(ssl) }
+
+    /// Called from the SNI callback. Returns the alert to refuse the handshake with, or nil to go on.
+    func chooseCertificates() -> Int32? {
+        let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
+        switch selection.select(serverName: offered) {
+        case .use(let pairs, let host):
+            for pair in pairs {
+                guard SSL_use_cert_and_key(ssl, pair.leaf, pair.key, pair.chain, 1) == 1 else {
+                    ERR_clear_error()
+                    return Alert.internalError
+                }
+            }
+            self.host = host
+            return nil
+        case .unknownName:
+            return Alert.unrecognizedName
+        case .missingName:
+            return Alert.handshakeFailure
+        }
+    }
+
+    public func handshake() -> TLSIOResult {
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        return result == 1 ? .done(0) : classify(result)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {
+        ERR_clear_error()
+        let count = SSL_read(ssl, buffer.baseAddress, Int32(buffer.count))
+        return count > 0 ? .done(Int(count)) : classify(count)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) -> TLSIOResult {
+        guard !bytes.isEmpty else { return .done(0) }
+        ERR_clear_error()
+        let count = SSL_write(ssl, bytes.baseAddress, Int32(bytes.count))
+        return count > 0 ? .done(Int(count)) : classify(count)
+    }
+
+    /// Sends close_notify once; the peer's answer is not awaited.
+    public func shutdown() {
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+    }
+
+    /// Whether OpenSSL holds decrypted bytes not yet returned by `read`.
+    public var hasBufferedPlaintext: Bool { SSL_pending(ssl) > 0 }
+
+    /// The ALPN protocol agreed on, if any.
+    public var alpnProtocol: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    public var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+
+    private func classify(_ result: Int32) -> TLSIOResult {
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ: return .wantRead
+        case SSL_ERROR_WANT_WRITE: return .wantWrite
+        case SSL_ERROR_ZERO_RETURN, SSL_ERROR_SYSCALL: ERR_clear_error(); return .closed
+        default:
+            let code = ERR_peek_error()
+            let reason = ERR_reason_error_string(code).map { String(cString: $0) } ?? "TLS error"
+            ERR_clear_error()
+            return .failed(reason)
+        }
+    }
+
+    private enum Alert {
+        static let handshakeFailure: Int32 = 40
+        static let internalError: Int32 = 80
+        static let unrecognizedName: Int32 = 112
+    }
+}

@@ -1,0 +1,74 @@
+import COpenSSL
+
+/// The one SSL_CTX every connection starts from: protocol versions, ciphers, ALPN and the SNI callback.
+/// Certificates are not in it: the SNI callback installs the chosen pair on each connection, so 50,000 hosts
+/// cost 50,000 parsed certificates rather than 50,000 SSL_CTXs.
+public final class TLSServerContext: @unchecked Sendable {
+    let context: OpaquePointer
+    /// ALPN protocols in wire format (length-prefixed). OpenSSL's selection points into it, so it never moves.
+    let alpnWire: UnsafeMutableBufferPointer<UInt8>
+
+    public init(settings: TLSSettings) throws {
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.drain("SSL_CTX_new") }
+        self.context = context
+        let wire = settings.alpnProtocols.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
+        self.alpnWire = .allocate(capacity: wire.count)
+        _ = alpnWire.initialize(from: wire)
+
+        guard shim_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
+              shim_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
+              SSL_CTX_set_cipher_list(context, settings.tls12Ciphers) == 1,
+              shim_SSL_CTX_set1_groups_list(context, settings.groups) == 1
+        else { throw TLSError.drain("configuring TLS") }
+
+        var options = shim_SSL_OP_CIPHER_SERVER_PREFERENCE | shim_SSL_OP_NO_COMPRESSION
+            | shim_SSL_OP_NO_RENEGOTIATION
+        if settings.sessionTickets == 0 { options |= shim_SSL_OP_NO_TICKET }
+        SSL_CTX_set_options(context, options)
+        _ = SSL_CTX_set_num_tickets(context, Int(settings.sessionTickets))
+        // No server-side session cache: resumption, when enabled, is by stateless tickets only.
+        _ = shim_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
+        // Idle connections give their buffers back; writes may be retried from another address.
+        _ = shim_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+
+        _ = shim_SSL_CTX_set_servername_callback(context, serverNameCallback)
+        SSL_CTX_set_alpn_select_cb(context, alpnSelectCallback, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        SSL_CTX_free(context)
+        alpnWire.deallocate()
+    }
+}
+
+private let fatalAlert: Int32 = 2       // SSL_TLSEXT_ERR_ALERT_FATAL
+private let acknowledged: Int32 = 0     // SSL_TLSEXT_ERR_OK
+private let notAcknowledged: Int32 = 3  // SSL_TLSEXT_ERR_NOACK
+
+/// Recovers the TLSConnection from the SSL object and lets it choose its certificates.
+private func serverNameCallback(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePointer<Int32>?,
+                                _ argument: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ssl, let owner = shim_SSL_get_app_data(ssl) else { return fatalAlert }
+    let connection = Unmanaged<TLSConnection>.fromOpaque(owner).takeUnretainedValue()
+    if let refusal = connection.chooseCertificates() {
+        alert?.pointee = refusal
+        return fatalAlert
+    }
+    return acknowledged
+}
+
+/// Picks our most preferred protocol the client also offers; none in common means HTTP/1.1 without ALPN.
+private func alpnSelectCallback(_ ssl: OpaquePointer?,
+                                _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+                                _ outLength: UnsafeMutablePointer<UInt8>?,
+                                _ offered: UnsafePointer<UInt8>?, _ offeredLength: UInt32,
+                                _ argument: UnsafeMutableRawPointer?) -> Int32 {
+    guard let argument, let out, let outLength, let offered else { return notAcknowledged }
+    let context = Unmanaged<TLSServerContext>.fromOpaque(argument).takeUnretainedValue()
+    let ours = context.alpnWire
+    return out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 1) { selected in
+        let result = SSL_select_next_proto(selected, outLength, ours.baseAddress, UInt32(ours.count),
+                                           offered, offeredLength)
+        return result == OPENSSL_NPN_NEGOTIATED ? acknowledged : notAcknowledged
+    }
+}
