@@ -1,0 +1,99 @@
+"""Fixtures for the end-to-end tests. Shared: `binary`. For `serve`: the test PKI, the standard world,
+a session-wide server and a factory for servers with other flags (each killed in a finalizer)."""
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+from support import pki, worlds
+from support.server import ServerProcess
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def binary() -> pathlib.Path:
+    """The `mta-sts-host` executable: $MTA_STS_HOST_BIN, else <repo>/.build/debug/mta-sts-host."""
+    path = pathlib.Path(os.environ.get("MTA_STS_HOST_BIN", REPO_ROOT / ".build" / "debug" / "mta-sts-host"))
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"no executable at {path}: run `swift build` or set MTA_STS_HOST_BIN")
+    return path
+
+
+@pytest.fixture(scope="session")
+def ca(tmp_path_factory) -> pki.CertificateAuthority:
+    return pki.CertificateAuthority(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory, ca) -> worlds.World:
+    """The standard policies and certificates (see support/worlds.py)."""
+    return worlds.build_standard_world(tmp_path_factory.mktemp("world"), ca)
+
+
+@pytest.fixture(scope="session")
+def scale_world(tmp_path_factory, ca) -> worlds.World:
+    """1,000 policies, 4 certificates with 250 SANs each, and a mismatched pair."""
+    return worlds.build_scale_world(tmp_path_factory.mktemp("scale"), ca)
+
+
+class ServerLauncher:
+    """Starts servers in numbered work directories and stops all of them in `stop_all`."""
+
+    def __init__(self, binary: pathlib.Path, workdir: pathlib.Path):
+        self.binary = binary
+        self.workdir = workdir
+        self.servers: list[ServerProcess] = []
+
+    def __call__(self, world: worlds.World, *extra_args: str, listen: str = "127.0.0.1:0") -> ServerProcess:
+        server = ServerProcess(self.binary, self.workdir / f"server-{len(self.servers)}", world.policies_dir,
+                               world.certs_dir, extra_args, listen=listen)
+        self.servers.append(server)
+        return server.wait_ready()
+
+    def stop_all(self) -> list[ServerProcess]:
+        """Stops every server; returns those that had exited on their own before (crashed)."""
+        crashed = [server for server in self.servers if not server.is_running()]
+        for server in self.servers:
+            server.stop()
+        return crashed
+
+
+def _launcher(binary, directory, finalizer_owner) -> ServerLauncher:
+    launcher = ServerLauncher(binary, directory)
+    finalizer_owner.addfinalizer(launcher.stop_all)
+    return launcher
+
+
+@pytest.fixture(scope="session")
+def session_launcher(binary, tmp_path_factory, request) -> ServerLauncher:
+    return _launcher(binary, tmp_path_factory.mktemp("servers"), request)
+
+
+@pytest.fixture
+def start_server(binary, tmp_path, request) -> ServerLauncher:
+    """`start_server(world, *flags)` -> a ready ServerProcess, stopped when the test ends."""
+    return _launcher(binary, tmp_path, request)
+
+
+@pytest.fixture(scope="session")
+def server(session_launcher, world) -> ServerProcess:
+    """The server most tests share: the standard world, default flags, no --default-host."""
+    running = session_launcher(world, "--log-level", "info", "--log-format", "text")
+    yield running
+    assert running.is_running(), f"the shared server died during the session\n{running.log_tail()}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Appends the log tail of the servers a failing test used to its report."""
+    report = yield
+    if report.failed:
+        for value in getattr(item, "funcargs", {}).values():
+            servers = value.servers if isinstance(value, ServerLauncher) else [value]
+            for running in servers:
+                if isinstance(running, ServerProcess):
+                    report.sections.append((f"server {running.argv[1:]}", running.log_tail()))
+    return report

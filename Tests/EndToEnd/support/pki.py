@@ -1,0 +1,161 @@
+"""A throw-away PKI made with the openssl CLI: an EC P-256 root CA and the leaf certificates it signs.
+
+Keys are generated per test session into temporary directories; none is ever committed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+import pathlib
+import subprocess
+
+_serials = itertools.count(0x1000)
+
+
+def openssl(*args: str | os.PathLike) -> str:
+    """Runs the openssl CLI and returns its stdout; raises with stderr when it fails."""
+    argv = ["openssl", *map(str, args)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
+
+
+def generate_key(path: pathlib.Path, key_type: str = "ec", *, traditional: bool = False) -> pathlib.Path:
+    """Writes a new private key: "ec" (P-256) or "rsa" (2048 bit).
+
+    PKCS#8 (`BEGIN PRIVATE KEY`, as certbot writes) by default; `traditional=True` writes the
+    `BEGIN EC PRIVATE KEY` / `BEGIN RSA PRIVATE KEY` forms that cert-manager and older tools write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if key_type == "ec":
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
+    elif key_type == "rsa":
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path)
+    else:
+        raise ValueError(f"unknown key type {key_type!r}")
+    if traditional:
+        # `openssl ec` writes SEC1 by default; `openssl rsa` needs -traditional for PKCS#1.
+        openssl(*(["ec"] if key_type == "ec" else ["rsa", "-traditional"]), "-in", path, "-out", path)
+    path.chmod(0o600)
+    return path
+
+
+def public_key(path: pathlib.Path) -> str:
+    """The PEM public key of a certificate (its first one) or of a private key file."""
+    if b"-----BEGIN CERTIFICATE-----" in pathlib.Path(path).read_bytes():
+        return openssl("x509", "-in", path, "-noout", "-pubkey")
+    return openssl("pkey", "-in", path, "-pubout")
+
+
+@dataclasses.dataclass(frozen=True)
+class Leaf:
+    """A leaf certificate and its key as issued; `label` is also the certificate's OU, to tell leaves apart."""
+
+    label: str
+    dns_names: tuple[str, ...]
+    key_type: str
+    cert_pem: bytes
+    key_pem: bytes
+
+    @property
+    def subject_cn(self) -> str:
+        return self.dns_names[0]
+
+
+class CertificateAuthority:
+    """A root CA (EC P-256, self-signed) that issues server leaf certificates."""
+
+    def __init__(self, directory: pathlib.Path):
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.key_path = generate_key(directory / "ca.key")
+        self.cert_path = directory / "ca.pem"
+        extensions = directory / "ca.cnf"
+        extensions.write_text(
+            "[req]\ndistinguished_name = dn\n[dn]\n"
+            "[v3_ca]\n"
+            "basicConstraints = critical, CA:TRUE\n"
+            "keyUsage = critical, keyCertSign, cRLSign\n"
+            "subjectKeyIdentifier = hash\n")
+        openssl("req", "-new", "-x509", "-config", extensions, "-extensions", "v3_ca",
+                "-key", self.key_path, "-subj", "/O=mta-sts-host e2e/CN=mta-sts-host e2e test root",
+                "-days", "30", "-sha256", "-set_serial", str(next(_serials)), "-out", self.cert_path)
+        self._scratch = directory / "issued"
+        self._scratch.mkdir(exist_ok=True)
+
+    @property
+    def cert_pem(self) -> bytes:
+        return self.cert_path.read_bytes()
+
+    def issue(self, label: str, dns_names: list[str] | tuple[str, ...], key_type: str = "ec",
+              *, traditional_key: bool = False) -> Leaf:
+        """Issues a server certificate for `dns_names` (SANs; the first one is also the CN)."""
+        work = self._scratch / label
+        work.mkdir(parents=True, exist_ok=True)
+        key = generate_key(work / "leaf.key", key_type, traditional=traditional_key)
+        usage = "digitalSignature, keyEncipherment" if key_type == "rsa" else "digitalSignature"
+        sans = ", ".join(f"DNS:{name}" for name in dns_names)
+        (work / "leaf.cnf").write_text(
+            "[v3_leaf]\n"
+            "basicConstraints = critical, CA:FALSE\n"
+            f"keyUsage = critical, {usage}\n"
+            "extendedKeyUsage = serverAuth\n"
+            "subjectKeyIdentifier = hash\n"
+            "authorityKeyIdentifier = keyid\n"
+            f"subjectAltName = {sans}\n")
+        openssl("req", "-new", "-key", key, "-subj", f"/O=mta-sts-host e2e/OU={label}/CN={dns_names[0]}",
+                "-out", work / "leaf.csr")
+        openssl("x509", "-req", "-in", work / "leaf.csr", "-CA", self.cert_path, "-CAkey", self.key_path,
+                "-set_serial", str(next(_serials)), "-days", "7", "-sha256",
+                "-extfile", work / "leaf.cnf", "-extensions", "v3_leaf", "-out", work / "leaf.pem")
+        return Leaf(label=label, dns_names=tuple(dns_names), key_type=key_type,
+                    cert_pem=(work / "leaf.pem").read_bytes(), key_pem=key.read_bytes())
+
+
+def _write(path: pathlib.Path, data: bytes, mode: int = 0o644) -> pathlib.Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    path.chmod(mode)
+    return path
+
+
+def install_certbot(live_root: pathlib.Path, leaf: Leaf, ca: CertificateAuthority) -> tuple[pathlib.Path, pathlib.Path]:
+    """Lays out a certbot lineage: `archive/<name>/{cert,chain,fullchain,privkey}1.pem` and relative
+    symlinks `live/<name>/{cert,chain,fullchain,privkey}.pem` into it. Returns (fullchain, privkey) in live/."""
+    name = leaf.subject_cn
+    archive = live_root / "archive" / name
+    live = live_root / "live" / name
+    _write(archive / "cert1.pem", leaf.cert_pem)
+    _write(archive / "chain1.pem", ca.cert_pem)
+    _write(archive / "fullchain1.pem", leaf.cert_pem + ca.cert_pem)
+    _write(archive / "privkey1.pem", leaf.key_pem, 0o600)
+    live.mkdir(parents=True, exist_ok=True)
+    for stem in ("cert", "chain", "fullchain", "privkey"):
+        (live / f"{stem}.pem").symlink_to(pathlib.Path("..", "..", "archive", name, f"{stem}1.pem"))
+    return live / "fullchain.pem", live / "privkey.pem"
+
+
+def install_kubernetes_secret(directory: pathlib.Path, leaf: Leaf, *, atomic_writer: bool = False) -> tuple[pathlib.Path, pathlib.Path]:
+    """Writes `tls.crt` + `tls.key` as a Kubernetes TLS secret volume holds them.
+
+    With `atomic_writer`, the kubelet layout: the files live in `..<timestamp>/`, `..data` links to that
+    folder and `tls.crt` / `tls.key` link to `..data/tls.crt` / `..data/tls.key`."""
+    if not atomic_writer:
+        return _write(directory / "tls.crt", leaf.cert_pem), _write(directory / "tls.key", leaf.key_pem, 0o600)
+    payload = directory / "..2024_01_01_00_00_00.000000001"
+    _write(payload / "tls.crt", leaf.cert_pem)
+    _write(payload / "tls.key", leaf.key_pem, 0o600)
+    (directory / "..data").symlink_to(payload.name)
+    for name in ("tls.crt", "tls.key"):
+        (directory / name).symlink_to(pathlib.Path("..data", name))
+    return directory / "tls.crt", directory / "tls.key"
+
+
+def install_named(directory: pathlib.Path, stem: str, leaf: Leaf, cert_suffix: str = ".crt",
+                  *, key_pem: bytes | None = None) -> tuple[pathlib.Path, pathlib.Path]:
+    """Writes `<stem><cert_suffix>` (".crt" or ".pem") and `<stem>.key`; `key_pem` overrides the leaf's key."""
+    cert = _write(directory / f"{stem}{cert_suffix}", leaf.cert_pem)
+    key = _write(directory / f"{stem}.key", key_pem if key_pem is not None else leaf.key_pem, 0o600)
+    return cert, key
