@@ -1,5 +1,5 @@
 /// The one place that knows the routes: (connection host, request head) → what to answer.
-public struct PolicyResponder {
+public struct PolicyResponder: Sendable {
     public static let policyPath = "/.well-known/mta-sts.txt"
 
     public enum Answer: Equatable {
@@ -24,9 +24,9 @@ public struct PolicyResponder {
     }
 
     /// Finds the policy for a host name (`mta-sts.<domain>`), nil when there is none.
-    public let lookup: (String) -> PolicyResponse?
+    public let lookup: @Sendable (String) -> PolicyResponse?
 
-    public init(lookup: @escaping (String) -> PolicyResponse?) { self.lookup = lookup }
+    public init(lookup: @escaping @Sendable (String) -> PolicyResponse?) { self.lookup = lookup }
 
     /// - Parameters:
     ///   - serverName: the SNI the client sent, nil when it sent none (the default host's certificate was used).

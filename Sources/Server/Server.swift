@@ -1,1 +1,146 @@
-// The Server module.
+import Dispatch
+import Glibc
+import Logging
+import Reactor
+import TLS
+
+/// Wires the pieces: loads the catalog, binds the listeners, runs the event loops, reloads and shuts down.
+public final class Server: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    private let logger: Logger
+    /// Reloads and signals are handled here, never on an event loop.
+    private let control = DispatchQueue(label: "mta-sts-host.control")
+    private let signals = SignalWatcher()
+    private var workers: [Worker] = []
+    private var catalog: Catalog?
+    private var shuttingDown = false
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Loads, binds and starts accepting; returns the bound addresses.
+    @discardableResult
+    public func start() throws -> [SocketAddress] {
+        signal(SIGPIPE, SIG_IGN)
+        let started = MonotonicClock.milliseconds()
+        let (catalog, report) = try CatalogLoader.load(configuration)
+        log(report)
+        if configuration.strict, report.hasProblems {
+            throw StartupError("refusing to start with rejected policies or certificates (--strict)")
+        }
+        self.catalog = catalog
+        let tlsContext = try TLSServerContext(settings: configuration.tls)
+        let (bound, descriptors) = try bindListeners()
+        workers = (0..<max(1, configuration.workers)).map {
+            Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, logger: logger)
+        }
+        for (worker, workerDescriptors) in zip(workers, descriptors) {
+            worker.queue.sync { worker.start(listening: workerDescriptors) }
+        }
+        if let readyFile = configuration.readyFile {
+            try ReadyFile.write(bound.map(\.description), to: readyFile)
+        }
+        logger.notice("serving", metadata: [
+            "listen": "\(bound.map(\.description).joined(separator: " "))",
+            "domains": "\(catalog.policies.count)",
+            "certificates": "\(catalog.certificates.pairs.count)",
+            "rejected_policies": "\(report.rejectedPolicyFiles.count)",
+            "skipped_certificates": "\(report.certificateProblems.count)",
+            "workers": "\(workers.count)",
+            "startup_ms": "\(MonotonicClock.milliseconds() - started)",
+        ])
+        for domain in catalog.uncoveredDomains {
+            logger.warning("no certificate covers \(Catalog.hostName(forDomain: domain)): senders cannot fetch the policy of \(domain)")
+        }
+        return bound
+    }
+
+    /// Handles SIGHUP (reload), SIGTERM and SIGINT (graceful stop; a second one exits at once). Never returns.
+    public func runUntilStopped(shutdownTimeout: Int) -> Never {
+        signals.watch(SIGHUP, queue: control) { [self] in reload() }
+        for stopSignal in [SIGTERM, SIGINT] {
+            signals.watch(stopSignal, queue: control) { [self] in stop(timeout: shutdownTimeout) }
+        }
+        dispatchMain()
+    }
+
+    /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one.
+    public func reload() {
+        control.async { [self] in
+            let started = MonotonicClock.milliseconds()
+            do {
+                let (next, report) = try CatalogLoader.load(configuration, previous: catalog)
+                log(report)
+                catalog = next
+                for worker in workers {
+                    worker.queue.async { worker.replaceCatalog(next) }
+                }
+                logger.notice("reloaded", metadata: [
+                    "domains": "\(next.policies.count)", "certificates": "\(next.certificates.pairs.count)",
+                    "rejected_policies": "\(report.rejectedPolicyFiles.count)",
+                    "kept_previous": "\(report.keptPrevious.joined(separator: ","))",
+                    "ms": "\(MonotonicClock.milliseconds() - started)",
+                ])
+            } catch {
+                logger.error("reload failed; still serving the previous policies: \(error)")
+            }
+        }
+    }
+
+    private func stop(timeout: Int) {
+        if shuttingDown {
+            logger.notice("second stop signal: exiting now")
+            exit(0)
+        }
+        shuttingDown = true
+        logger.notice("stopping: finishing in-flight requests", metadata: ["timeout_s": "\(timeout)"])
+        let group = DispatchGroup()
+        for worker in workers {
+            group.enter()
+            worker.queue.async { worker.drain { group.leave() } }
+        }
+        group.notify(queue: control) { [logger] in
+            logger.notice("stopped")
+            exit(0)
+        }
+        control.asyncAfter(deadline: .now() + .seconds(timeout)) { [logger] in
+            logger.warning("shutdown timeout reached with connections still open; exiting")
+            exit(0)
+        }
+    }
+
+    /// One socket per worker per address (SO_REUSEPORT). Port 0 is resolved by the first bind and reused.
+    private func bindListeners() throws -> ([SocketAddress], [[Int32]]) {
+        var bound: [SocketAddress] = []
+        var perWorker = [[Int32]](repeating: [], count: max(1, configuration.workers))
+        for address in configuration.listen {
+            var address = address
+            for index in perWorker.indices {
+                let (descriptor, port) = try ListeningSocket.open(address)
+                address.port = port
+                perWorker[index].append(descriptor)
+            }
+            bound.append(address)
+        }
+        return (bound, perWorker)
+    }
+
+    private func log(_ report: CatalogLoader.Report) {
+        for item in report.policyDiagnostics {
+            let line = "\(item)"
+            item.diagnostic.severity == .error ? logger.error("\(line)") : logger.warning("\(line)")
+        }
+        report.certificateProblems.forEach { logger.error("\($0)") }
+        report.certificateWarnings.forEach { logger.warning("\($0)") }
+        for domain in report.keptPrevious {
+            logger.error("keeping the last good policy of \(domain) until its file is fixed")
+        }
+    }
+}
+
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -6,6 +6,8 @@ public final class TLSConnection {
     private let selection: ServerNameSelection
     /// The host this connection is for: its SNI, or the default host when the client sent none.
     public private(set) var host: String?
+    /// The SNI exactly as the client sent it (lower-cased); nil when it sent none.
+    public private(set) var sentServerName: String?
 
     public init(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
         self.ssl = SSL_new(context.context)!
@@ -20,7 +22,8 @@ public final class TLSConnection {
 
     /// Called from the SNI callback. Returns the alert to refuse the handshake with, or nil to go on.
     func chooseCertificates() -> Int32? {
-        let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
+        let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0).lowercased() }
+        sentServerName = offered
         switch selection.select(serverName: offered) {
         case .use(let pairs, let host):
             for pair in pairs {

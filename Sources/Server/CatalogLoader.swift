@@ -1,0 +1,47 @@
+import MTASTS
+import TLS
+
+/// Builds a catalog from the policy and certificate directories. Runs off the event loops: it reads files.
+public enum CatalogLoader {
+    public struct Report: Sendable {
+        public var policyDiagnostics: [PolicyFileDiagnostic] = []
+        public var rejectedPolicyFiles: [String] = []
+        public var certificateProblems: [String] = []
+        public var certificateWarnings: [String] = []
+        /// Domains whose policy is still the previous one because the new file was rejected.
+        public var keptPrevious: [String] = []
+
+        public var hasProblems: Bool { !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty }
+    }
+
+    /// Loads everything; with a previous catalog, a domain whose file became invalid keeps its last good policy.
+    public static func load(_ configuration: ServerConfiguration, previous: Catalog? = nil) throws -> (Catalog, Report) {
+        var report = Report()
+        let directory = try PolicyDirectory.load(directory: configuration.policiesDirectory)
+        report.policyDiagnostics = directory.diagnostics
+        report.rejectedPolicyFiles = directory.rejectedFiles
+        var policies = directory.policies
+        if let previous {
+            let served = Set(policies.map(\.domain))
+            for file in directory.rejectedFiles {
+                guard let domain = domainOfPolicyFile(file), !served.contains(domain),
+                      let lastGood = previous.policies[domain] else { continue }
+                policies.append(lastGood)
+                report.keptPrevious.append(domain)
+            }
+        }
+        let certificates = CertificateDirectory.load(directory: configuration.certificatesDirectory)
+        report.certificateProblems = certificates.problems
+        report.certificateWarnings = certificates.warnings
+        let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: certificates.pairs),
+                              defaultHost: configuration.defaultHost)
+        return (catalog, report)
+    }
+
+    /// `policies/example.com.txt` → `example.com`.
+    static func domainOfPolicyFile(_ path: String) -> String? {
+        guard path.hasSuffix(".txt") else { return nil }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return String(name.dropLast(4))
+    }
+}

@@ -1,0 +1,32 @@
+import Glibc
+import Reactor
+import TLS
+
+/// Everything `serve` can be told, with the defaults an operator gets when saying nothing.
+public struct ServerConfiguration: Sendable {
+    /// Addresses to listen on; `[::]` is dual-stack.
+    public var listen: [SocketAddress] = [SocketAddress("[::]:443")!]
+    /// Event loops, each a serial queue with its own SO_REUSEPORT socket.
+    public var workers: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    public var policiesDirectory = "policies"
+    public var certificatesDirectory = "certs"
+    /// Certificate and routing for clients that send no SNI; without it such handshakes are refused.
+    public var defaultHost: String?
+    /// Written with one bound address per line once the server accepts connections.
+    public var readyFile: String?
+    /// Seconds a client may take to complete the TLS handshake.
+    public var handshakeTimeout = 10
+    /// Seconds a client may take to send a complete request head.
+    public var headerTimeout = 10
+    /// Seconds a keep-alive connection may sit idle between requests.
+    public var idleTimeout = 30
+    /// Requests on one connection before it is closed (bounds per-client work).
+    public var maxRequestsPerConnection = 1000
+    /// Open connections in the whole process; at the limit, new ones wait in the listen backlog.
+    public var maxConnections = 100_000
+    public var tls = TLSSettings()
+    /// Refuse to start when any policy or certificate is rejected.
+    public var strict = false
+
+    public init() {}
+}

@@ -1,0 +1,146 @@
+import Dispatch
+import HTTP
+import Logging
+import Reactor
+import TLS
+
+/// One event loop: a serial queue, its own listening sockets, its connections and their timeouts.
+/// Everything here runs on `queue`, so nothing in it is locked (hence @unchecked Sendable).
+final class Worker: @unchecked Sendable {
+    let queue: DispatchQueue
+    let configuration: ServerConfiguration
+    let tlsContext: TLSServerContext
+    private let logger: Logger
+    private let maxConnections: Int
+    /// The snapshot new connections start with; replaced on reload.
+    private var catalog: Catalog
+    private var connections: [Int32: Connection] = [:]
+    private var acceptors: [Acceptor] = []
+    private var sweepTimer: DispatchSourceTimer?
+    private var lastExhaustionLog = -60
+    private(set) var isDraining = false
+    private var onDrained: (() -> Void)?
+    let statistics = WorkerStatistics()
+
+    /// Decrypted input lands here for every connection on this loop: one buffer, not one per connection.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 512, alignment: 16)
+    let date = HTTPDate()
+
+    init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog, logger: Logger) {
+        self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
+        self.configuration = configuration
+        self.tlsContext = tlsContext
+        self.catalog = catalog
+        self.logger = logger
+        self.maxConnections = max(1, configuration.maxConnections / max(1, configuration.workers))
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    /// Starts accepting on the given listening sockets. Runs on the queue.
+    func start(listening descriptors: [Int32]) {
+        for descriptor in descriptors {
+            let acceptor = Acceptor(descriptor: descriptor, queue: queue,
+                                    hasCapacity: { [unowned self] in connections.count < maxConnections && !isDraining },
+                                    onAccept: { [unowned self] in accepted($0) },
+                                    onExhausted: { [unowned self] in descriptorsExhausted($0) })
+            acceptors.append(acceptor)
+            acceptor.start()
+        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(250))
+        timer.setEventHandler { [unowned self] in sweep() }
+        timer.activate()
+        sweepTimer = timer
+    }
+
+    func replaceCatalog(_ catalog: Catalog) { self.catalog = catalog }
+
+    var connectionCount: Int { connections.count }
+
+    private func accepted(_ descriptor: Int32) {
+        let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
+        connections[descriptor] = connection
+        statistics.accepted += 1
+    }
+
+    func connectionClosed(_ connection: Connection) {
+        connections[connection.descriptor] = nil
+        if isDraining, connections.isEmpty {
+            onDrained?()
+            onDrained = nil
+        }
+        acceptors.forEach { $0.resumeIfPaused() }
+    }
+
+    /// Closes connections whose phase (handshake, head, idle, lingering close) ran out of time.
+    private func sweep() {
+        let now = MonotonicClock.seconds()
+        for connection in connections.values where connection.deadline <= now {
+            connection.timedOut()
+        }
+    }
+
+    private func descriptorsExhausted(_ code: Int32) {
+        let now = MonotonicClock.seconds()
+        statistics.acceptFailures += 1
+        guard now - lastExhaustionLog >= 10 else { return }
+        lastExhaustionLog = now
+        logger.error("cannot accept connections: \(SocketError("accept", code: code)); pausing accepts briefly",
+                     metadata: ["open_connections": "\(connections.count)"])
+    }
+
+    /// Stops accepting, closes idle connections, and calls `done` once every connection has closed.
+    func drain(done: @escaping () -> Void) {
+        isDraining = true
+        acceptors.forEach { $0.stop() }
+        acceptors = []
+        onDrained = done
+        connections.values.forEach { $0.drain() }
+        if connections.isEmpty {
+            onDrained = nil
+            done()
+        }
+    }
+
+    // MARK: events from connections
+
+    func handshakeCompleted(_ tls: TLSConnection) {
+        statistics.handshakes += 1
+    }
+
+    func handshakeFailed(reason: String) {
+        statistics.handshakeFailures += 1
+        logger.debug("TLS handshake failed", metadata: ["reason": "\(reason)"])
+    }
+
+    func requestAnswered(status: Int, head: HTTPRequestHead?, host: String?) {
+        statistics.requests += 1
+        guard logger.logLevel <= .info else { return }
+        var metadata: Logger.Metadata = ["status": "\(status)", "host": "\(host ?? "-")"]
+        if let head {
+            metadata["path"] = "\(head.path)"
+            metadata["method"] = "\(head.method.name)"
+        }
+        logger.info("request", metadata: metadata)
+    }
+}
+
+/// Counters kept per loop (read by the loop only).
+final class WorkerStatistics {
+    var accepted = 0
+    var handshakes = 0
+    var handshakeFailures = 0
+    var requests = 0
+    var acceptFailures = 0
+}
+
+extension HTTPRequestHead.Method {
+    var name: String {
+        switch self {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .other(let name): name
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Logging
+import Reactor
+import Server
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve every policy in --policies over HTTPS, choosing the certificate by TLS SNI.",
+        discussion: """
+        Senders fetch https://mta-sts.<domain>/.well-known/mta-sts.txt. Each policies/<domain>.txt is validated \
+        when loaded and served in canonical form; certificates are found recursively in --certs (certbot live/ \
+        folders, Kubernetes tls.crt/tls.key, NAME.crt + NAME.key) and chosen by the DNS names they cover.
+
+        Try it locally:  mta-sts-host serve --listen 127.0.0.1:8443 --self-signed
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on, ADDR:PORT; repeat for more. [::] is dual-stack.", valueName: "addr:port"))
+    var listen: [String] = ["[::]:443"]
+
+    @Option(help: "Directory of <domain>.txt policy files.")
+    var policies = "policies"
+
+    @Option(help: "Directory searched recursively for certificate/key pairs.")
+    var certs = "certs"
+
+    @Option(help: "Event loops (default: one per CPU).")
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("Host whose certificate answers clients that send no SNI (else they are refused).", valueName: "host"))
+    var defaultHost: String?
+
+    @Option(help: ArgumentHelp("Write the bound addresses here, one per line, once accepting.", valueName: "path"))
+    var readyFile: String?
+
+    @Option(help: "Seconds allowed for the TLS handshake.")
+    var handshakeTimeout = 10
+
+    @Option(help: "Seconds allowed to send a complete request head.")
+    var headerTimeout = 10
+
+    @Option(help: "Seconds a keep-alive connection may stay idle.")
+    var idleTimeout = 30
+
+    @Option(help: "Requests served on one connection before it is closed.")
+    var maxRequestsPerConnection = 1000
+
+    @Option(help: "Open connections at most; beyond it new ones wait in the listen backlog.")
+    var maxConnections = 100_000
+
+    @Option(help: "TLS 1.3 session tickets per handshake (0 disables resumption; senders rarely resume).")
+    var tlsTickets = 0
+
+    @Option(help: "Seconds to let in-flight requests finish after SIGTERM/SIGINT.")
+    var shutdownTimeout = 10
+
+    @Flag(help: "Refuse to start when any policy or certificate is rejected.")
+    var strict = false
+
+    @Flag(help: "Generate a local CA and a certificate per policy domain when --certs holds none (for trying it out).")
+    var selfSigned = false
+
+    @Option(help: "Where --self-signed keeps its CA and certificates.")
+    var stateDir = ".state"
+
+    @Option(help: "trace, debug, info (adds access lines), notice, warning, error, critical.")
+    var logLevel: Logger.Level = .notice
+
+    @Option(help: "text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
+    func validate() throws {
+        for address in listen where SocketAddress(address) == nil {
+            throw ValidationError("--listen \(address): expected ADDR:PORT, e.g. 127.0.0.1:8443 or [::]:443")
+        }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if tlsTickets < 0 { throw ValidationError("--tls-tickets must be 0 or more") }
+    }
+
+    func run() throws {
+        let logger = LogSetup.bootstrap(level: logLevel, format: logFormat)
+        var configuration = ServerConfiguration()
+        configuration.listen = listen.compactMap(SocketAddress.init)
+        if let workers { configuration.workers = workers }
+        configuration.policiesDirectory = policies
+        configuration.certificatesDirectory = certs
+        configuration.defaultHost = defaultHost
+        configuration.readyFile = readyFile
+        configuration.handshakeTimeout = handshakeTimeout
+        configuration.headerTimeout = headerTimeout
+        configuration.idleTimeout = idleTimeout
+        configuration.maxRequestsPerConnection = maxRequestsPerConnection
+        configuration.maxConnections = maxConnections
+        configuration.tls.sessionTickets = tlsTickets
+        configuration.strict = strict
+        if selfSigned {
+            configuration.certificatesDirectory = try SelfSignedSetup.prepare(
+                policies: policies, certificates: certs, stateDirectory: stateDir,
+                listen: configuration.listen, logger: logger)
+        }
+        let server = Server(configuration: configuration, logger: logger)
+        do {
+            try server.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        server.runUntilStopped(shutdownTimeout: shutdownTimeout)
+    }
+}
