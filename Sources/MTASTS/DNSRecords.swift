@@ -1,0 +1,47 @@
+/// The DNS records an operator publishes for one mail domain served by this host (RFC 8461 §3.1):
+/// the `_mta-sts` TXT record carrying the policy id, and a suggested TLS-RPT record (RFC 8460).
+public struct DNSRecords: Equatable, Sendable {
+    public var domain: String
+    public var id: String
+    public var ttl: Int
+
+    public init(domain: String, id: String, ttl: Int = 3600) {
+        self.domain = domain
+        self.id = id
+        self.ttl = ttl
+    }
+
+    /// The name senders connect to; it must resolve to this server.
+    public var policyHost: String { "mta-sts.\(domain)" }
+    /// Without a trailing dot; the zone form adds it.
+    public var stsName: String { "_mta-sts.\(domain)" }
+    public var stsValue: String { "v=STSv1; id=\(id)" }
+    public var tlsrptName: String { "_smtp._tls.\(domain)" }
+    /// A guess at a reporting address: the operator has to choose a real mailbox.
+    public var tlsrptValue: String { "v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)" }
+
+    /// Zone-file lines: the TXT record, plus comments for the host name and an optional TLS-RPT record.
+    public var zoneText: String {
+        """
+        ; \(policyHost) must resolve to this host (A/AAAA records, or a CNAME to its name).
+        \(stsName). \(ttl) IN TXT "\(stsValue)"
+        ; Optional TLS reporting (RFC 8460); use a mailbox you read:
+        ; \(tlsrptName). \(ttl) IN TXT "\(tlsrptValue)"
+
+        """
+    }
+
+    /// One JSON object for automation (DNS APIs): names without a trailing dot.
+    public var json: String {
+        let fields: [(String, String)] = [
+            ("domain", JSONString.quoted(domain)),
+            ("id", JSONString.quoted(id)),
+            ("name", JSONString.quoted(stsName)),
+            ("type", JSONString.quoted("TXT")),
+            ("ttl", String(ttl)),
+            ("value", JSONString.quoted(stsValue)),
+            ("policy_host", JSONString.quoted(policyHost)),
+        ]
+        return "{" + fields.map { "\(JSONString.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+}
