@@ -91,9 +91,11 @@ def pytest_runtest_makereport(item, call):
     """Appends the log tail of the servers a failing test used to its report."""
     report = yield
     if report.failed:
+        used = {}
         for value in getattr(item, "funcargs", {}).values():
-            servers = value.servers if isinstance(value, ServerLauncher) else [value]
-            for running in servers:
+            for running in value.servers if isinstance(value, ServerLauncher) else [value]:
                 if isinstance(running, ServerProcess):
-                    report.sections.append((f"server {running.argv[1:]}", running.log_tail()))
+                    used[id(running)] = running
+        for running in used.values():
+            report.sections.append((f"server {' '.join(running.argv[1:])}", running.log_tail()))
     return report

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-import select
 import socket
 import ssl
 import time
@@ -40,9 +39,11 @@ def tcp_connect(port: int, host: str = "127.0.0.1", timeout: float = TIMEOUT) ->
 
 
 def tls_connect(port: int, sni: str | None, ca_path: pathlib.Path | None, *, host: str = "127.0.0.1",
-                alpn: list[str] | None = None, timeout: float = TIMEOUT) -> ssl.SSLSocket:
-    """Connects and completes the handshake with SNI `sni` (None: no SNI, the name is then not checked)."""
-    context = client_context(ca_path, alpn=alpn, check_hostname=sni is not None)
+                alpn: list[str] | None = None, timeout: float = TIMEOUT,
+                context: ssl.SSLContext | None = None) -> ssl.SSLSocket:
+    """Connects and completes the handshake with SNI `sni` (None: no SNI, the name is then not checked).
+    A given `context` (from `client_context`, to share among many connections) overrides ca_path/alpn."""
+    context = context or client_context(ca_path, alpn=alpn, check_hostname=sni is not None)
     raw = tcp_connect(port, host, timeout)
     try:
         return context.wrap_socket(raw, server_hostname=sni)
@@ -223,20 +224,18 @@ class Connection:
         sent, seconds from the first byte to the server's first reaction)."""
         start = time.monotonic()
         for byte in data:
-            elapsed = time.monotonic() - start
-            if elapsed > give_up_after:
+            if time.monotonic() - start > give_up_after:
                 break
-            if not self.send_tolerating_close(bytes([byte])) or self._readable(interval):
-                elapsed = time.monotonic() - start
-                closed, received = self.closed_within(TIMEOUT)
-                return closed, received, elapsed
+            if self.send_tolerating_close(bytes([byte])):
+                self.sock.settimeout(interval)
+                try:
+                    self._fill()  # data (a 408) or the close: the server reacted
+                except (TimeoutError, socket.timeout):
+                    continue  # nothing from the server meanwhile: send the next byte
+            elapsed = time.monotonic() - start  # the server sent bytes, closed, or refused our byte
+            closed, received = self.closed_within(TIMEOUT)
+            return closed, received, elapsed
         return False, self.buffer, time.monotonic() - start
-
-    def _readable(self, seconds: float) -> bool:
-        if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
-            return True
-        readable, _, _ = select.select([self.sock], [], [], seconds)
-        return bool(readable)
 
     def exchange(self, data: bytes, method: str = "GET") -> Response:
         self.send(data)

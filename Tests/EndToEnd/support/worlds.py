@@ -23,6 +23,8 @@ HOST_C = "mta-sts.c.test"
 HOST_NOPOLICY = "mta-sts.nopolicy.test"
 HOST_MISMATCH = "mta-sts.mismatch.test"
 HOST_UNKNOWN = "mta-sts.unknown.test"
+HOST_K = "mta-sts.k.test"
+HOST_ALIAS = "mta-sts.alias.test"
 POLICY_PATH = "/.well-known/mta-sts.txt"
 
 
@@ -102,6 +104,23 @@ def build_standard_world(root: pathlib.Path, ca: pki.CertificateAuthority) -> Wo
     pki.install_named(certs / "c", "c-ec", issue("c-ec", [HOST_C]), ".pem")
     pki.install_named(certs / "nopolicy", HOST_NOPOLICY, issue("nopolicy-ec", [HOST_NOPOLICY]))
     world.add_mismatched_pair(certs / "broken", HOST_MISMATCH)
+    return world
+
+
+def build_kubernetes_world(root: pathlib.Path, ca: pki.CertificateAuthority) -> World:
+    """Both directories as Kubernetes mounts them (kubelet's atomic writer: `..data` -> `..<timestamp>/`):
+    `certs/mta-sts-tls/` a TLS secret for mta-sts.k.test and mta-sts.alias.test, `policies/` a ConfigMap with
+    k.test.txt, plus the operator's alias symlink `alias.test.txt -> k.test.txt`."""
+    world = _new_world(root, ca)
+    world.leaves["k-secret-ec"] = ca.issue("k-secret-ec", [HOST_K, HOST_ALIAS])
+    pki.install_kubernetes_secret(world.certs_dir / "mta-sts-tls", world.leaves["k-secret-ec"], atomic_writer=True)
+    payload = world.policies_dir / "..2024_01_01_00_00_00.000000001"
+    payload.mkdir()
+    (payload / "k.test.txt").write_bytes(b"version: STSv1\nmode: testing\nmx: mail.k.test\nmax_age: 3600\n")
+    (world.policies_dir / "..data").symlink_to(payload.name)
+    (world.policies_dir / "k.test.txt").symlink_to(pathlib.Path("..data", "k.test.txt"))
+    (world.policies_dir / "alias.test.txt").symlink_to("k.test.txt")
+    world.bodies[HOST_K] = world.bodies[HOST_ALIAS] = canonical_policy("testing", ["mail.k.test"], 3600)
     return world
 
 
