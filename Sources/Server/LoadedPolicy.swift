@@ -1,0 +1,25 @@
+import MTASTS
+
+/// A valid policy file, ready to serve: the canonical body and its TXT id are computed once, at load time.
+public struct LoadedPolicy: Sendable {
+    /// The mail domain, from the file name: `policies/example.com.txt` serves `mta-sts.example.com`.
+    public var domain: String
+    public var path: String
+    public var policy: Policy
+    public var canonical: [UInt8]
+    public var id: String
+
+    public init(domain: String, path: String, policy: Policy, canonical: [UInt8], id: String) {
+        self.domain = domain
+        self.path = path
+        self.policy = policy
+        self.canonical = canonical
+        self.id = id
+    }
+
+    public init(domain: String, path: String, policy: Policy) {
+        let canonical = policy.canonicalBytes
+        self.init(domain: domain, path: path, policy: policy, canonical: canonical,
+                  id: PolicyID.make(canonical: canonical))
+    }
+}
