@@ -59,4 +59,8 @@ static const uint64_t shim_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
 static const uint64_t shim_SSL_OP_NO_TICKET = SSL_OP_NO_TICKET;
 
 static inline void shim_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+// --- certificate generation (SelfSignedAuthority) ---
+// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen, which Swift cannot call.
+static inline EVP_PKEY *shim_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
 #endif
