@@ -25,7 +25,7 @@ let package = Package(
         // The only importer of COpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         // HTTP without sockets: the HTTP/1.1 parser and the routing of requests to policy responses.
-        .target(name: "HTTP"),
+        .target(name: "HTTP", dependencies: ["CNGHTTP2"]),
         // Dispatch + Glibc only: event loops, sockets, listeners, signals, file watching.
         .target(name: "Reactor", dependencies: ["CLinux"]),
         // Wiring: catalog snapshots, connections, the server.

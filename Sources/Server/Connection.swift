@@ -1,31 +1,28 @@
 import Glibc
 import HTTP
-import Logging
 import Reactor
 import TLS
 
-/// One client connection on one event loop: TLS handshake, then HTTP/1.1 requests answered in order, then a
-/// graceful close. All methods run on the worker's queue.
+/// One client connection on one event loop: TLS handshake, then HTTP/1.1 or HTTP/2 (by ALPN), then a graceful
+/// close. It moves bytes between the socket (through OpenSSL) and the protocol exchange; all methods run on the
+/// worker's queue.
 final class Connection {
-    enum State: Equatable { case handshaking, http1, lingering, closed }
+    enum State: Equatable { case handshaking, open, lingering, closed }
 
     private(set) var state = State.handshaking
     private unowned let worker: Worker
     private let catalog: Catalog
     private let tls: TLSConnection
     private var sources: SocketSources!
+    private var exchange: ProtocolExchange?
     let descriptor: Int32
 
-    /// When the current phase times out (handshake, request head, idle, lingering close).
+    /// When the current phase times out (handshake, request head, idle, stalled write, lingering close).
     private(set) var deadline: Int
-    /// Bytes of an incomplete request head, kept only while one is partially received.
-    private var pendingInput: [UInt8] = []
-    private var scannedInput = 0
+    private var wasMidRequest = false
     /// Response bytes the socket has not taken yet.
     private var output: [UInt8] = []
     private var outputSent = 0
-    private var closeAfterFlush = false
-    private var requestsServed = 0
 
     init(descriptor: Int32, worker: Worker, catalog: Catalog) {
         self.descriptor = descriptor
@@ -43,7 +40,7 @@ final class Connection {
     private func readable() {
         switch state {
         case .handshaking: continueHandshake()
-        case .http1: readRequests()
+        case .open: readInput()
         case .lingering: discardUntilClosed()
         case .closed: break
         }
@@ -53,36 +50,38 @@ final class Connection {
         sources.setWriting(false)
         switch state {
         case .handshaking: continueHandshake()
-        case .http1:
-            if writeOutput() {
+        case .open:
+            if flushOutput() {
                 sources.setReading(true)
-                // Requests that arrived meanwhile, or sit decrypted inside OpenSSL, are not signalled again.
-                readRequests()
+                // Input that arrived meanwhile, or sits decrypted inside OpenSSL, is not signalled again.
+                readInput()
             }
         case .lingering, .closed: break
         }
     }
 
-    /// Called by the worker's once-a-second sweep.
+    /// Called by the worker's once-a-second sweep when `deadline` has passed.
     func timedOut() {
         switch state {
-        case .http1 where !pendingInput.isEmpty && output.isEmpty:
-            // A head that arrives too slowly (slowloris) gets a 408 and the door.
-            HTTP1ResponseWriter.appendError(.requestTimeout, date: worker.date.current(), to: &output)
-            closeAfterFlush = true
-            pendingInput = []
-            _ = writeOutput()
-        case .http1:
-            beginClose()
-        case .handshaking, .lingering, .closed:
+        case .open where outputSent < output.count:
+            close()  // the client stopped reading
+        case .open:
+            guard let exchange else { return close() }
+            exchange.timedOut(output: &output)
+            _ = flushOutput()
+        case .handshaking:
+            worker.handshakeFailed(reason: "timeout")
+            close()
+        case .lingering, .closed:
             close()
         }
     }
 
-    /// Graceful shutdown: an idle connection closes now; a busy one answers its request with `Connection: close`
-    /// (the worker is draining), and a handshake in progress finishes and gets the same treatment.
+    /// Graceful shutdown: idle connections close, busy ones finish their requests first.
     func drain() {
-        if state == .http1, output.isEmpty, pendingInput.isEmpty { beginClose() }
+        guard state == .open, let exchange, outputSent == output.count else { return }
+        exchange.drain(output: &output)
+        _ = flushOutput()
     }
 
     // MARK: TLS
@@ -90,11 +89,13 @@ final class Connection {
     private func continueHandshake() {
         switch tls.handshake() {
         case .done:
-            state = .http1
+            state = .open
+            exchange = makeExchange()
             deadline = MonotonicClock.seconds() + worker.configuration.headerTimeout
             worker.handshakeCompleted(tls)
-            // The client's first request often arrives with its Finished message.
-            readRequests()
+            // HTTP/2 speaks first (SETTINGS); an HTTP/1.1 request often arrived with the client's Finished.
+            exchange?.produce(output: &output)
+            if flushOutput() { readInput() }
         case .wantRead:
             break
         case .wantWrite:
@@ -107,17 +108,35 @@ final class Connection {
         }
     }
 
-    // MARK: HTTP/1.1
+    private func makeExchange() -> ProtocolExchange {
+        let worker = self.worker
+        let tls = self.tls
+        let catalog = self.catalog
+        let context = ExchangeContext(
+            decide: { head in catalog.responder.decide(head, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost) },
+            answered: { status, head in worker.requestAnswered(status: status, head: head, host: tls.host) },
+            date: { worker.date.current() },
+            isDraining: { worker.isDraining },
+            maxRequests: worker.configuration.maxRequestsPerConnection)
+        if tls.alpnProtocol == "h2" {
+            var settings = worker.configuration.http2
+            settings.maxStreamsPerConnection = worker.configuration.maxRequestsPerConnection
+            return HTTP2Exchange(context: context, settings: settings)
+        }
+        return HTTP1Exchange(context: context)
+    }
 
-    /// Reads and answers requests until the socket is drained, output blocks, or the connection closes.
-    private func readRequests() {
+    // MARK: data
+
+    /// Reads and answers until the socket is drained, output blocks, or the exchange is finished.
+    private func readInput() {
         let buffer = worker.readBuffer
         for _ in 0..<64 {
-            guard state == .http1, output.isEmpty, !closeAfterFlush else { return }
+            guard state == .open, let exchange, output.isEmpty, !exchange.isFinished else { return }
             switch tls.read(into: buffer) {
             case .done(let count):
-                consume(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                if !output.isEmpty { _ = writeOutput() }
+                exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), output: &output)
+                guard flushOutput() else { return }
             case .wantRead:
                 return
             case .wantWrite:
@@ -128,98 +147,62 @@ final class Connection {
                 return
             }
         }
-        // A client that keeps the socket full yields the loop to others, then carries on.
+        // A client that keeps the socket full yields the loop to the others, then carries on.
         let connection = UncheckedSendable(self)
-        worker.queue.async { connection.value.readRequests() }
+        worker.queue.async { connection.value.readInput() }
     }
 
-    /// Parses and answers every complete request in `bytes` (plus what was pending); keeps the incomplete rest.
-    private func consume(_ bytes: UnsafeRawBufferPointer) {
-        if pendingInput.isEmpty {
-            let used = answerRequests(in: bytes, scannedBefore: 0)
-            if used < bytes.count, !closeAfterFlush {
-                if pendingInput.isEmpty { deadline = MonotonicClock.seconds() + worker.configuration.headerTimeout }
-                pendingInput = Array(bytes[used...])
-            }
-        } else {
-            pendingInput.append(contentsOf: bytes)
-            let used = pendingInput.withUnsafeBytes { answerRequests(in: $0, scannedBefore: scannedInput) }
-            pendingInput.removeFirst(used)
-        }
-        if pendingInput.isEmpty { scannedInput = 0 }
-    }
-
-    /// Returns how many bytes were used; sets `scannedInput` for the incomplete remainder.
-    private func answerRequests(in bytes: UnsafeRawBufferPointer, scannedBefore: Int) -> Int {
-        var offset = 0
-        var scanned = scannedBefore
-        while offset < bytes.count, !closeAfterFlush {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            switch HTTP1RequestParser.parse(rest, scannedBefore: scanned) {
-            case .incomplete(let scannedNow):
-                scannedInput = scannedNow
-                return offset
-            case .request(let head, let consumed):
-                answer(head)
-                offset += consumed
-                scanned = 0
-            case .invalid(let status):
-                HTTP1ResponseWriter.appendError(status, date: worker.date.current(), to: &output)
-                worker.requestAnswered(status: status.rawValue, head: nil, host: tls.host)
-                closeAfterFlush = true
-                return bytes.count
-            }
-        }
-        // Once closing, the rest of the input is ignored.
-        return closeAfterFlush ? bytes.count : offset
-    }
-
-    private func answer(_ head: HTTPRequestHead) {
-        var decision = catalog.responder.decide(head, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost)
-        requestsServed += 1
-        if requestsServed >= worker.configuration.maxRequestsPerConnection || worker.isDraining { decision.close = true }
-        HTTP1ResponseWriter.append(decision, version: head.version, date: worker.date.current(), to: &output)
-        closeAfterFlush = decision.close
-        worker.requestAnswered(status: decision.status, head: head, host: tls.host)
-    }
-
-    /// Writes pending output; true when all of it went out and the connection carries on.
-    private func writeOutput() -> Bool {
+    /// Writes all pending output; true when the connection carries on reading.
+    private func flushOutput() -> Bool {
+        guard let exchange else { return false }
         while outputSent < output.count {
             let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
             switch result {
             case .done(let count):
                 outputSent += count
+                if outputSent == output.count {
+                    output.removeAll(keepingCapacity: output.capacity <= 4096)
+                    outputSent = 0
+                    exchange.produce(output: &output)
+                }
             case .wantWrite, .wantRead:
-                // Back-pressure: stop reading until the client takes what it asked for.
+                // Back-pressure: read nothing more until the client takes what it asked for.
                 sources.setReading(false)
                 sources.setWriting(true)
+                deadline = MonotonicClock.seconds() + worker.configuration.idleTimeout
                 return false
             case .closed, .failed:
                 close()
                 return false
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= 4096)
-        outputSent = 0
-        if closeAfterFlush {
+        if exchange.isFinished {
             beginClose()
             return false
         }
-        if pendingInput.isEmpty { deadline = MonotonicClock.seconds() + worker.configuration.idleTimeout }
+        updateDeadline(exchange)
         return true
+    }
+
+    private func updateDeadline(_ exchange: ProtocolExchange) {
+        let midRequest = exchange.isMidRequest
+        if midRequest, !wasMidRequest {
+            deadline = MonotonicClock.seconds() + worker.configuration.headerTimeout
+        } else if !midRequest {
+            deadline = MonotonicClock.seconds() + worker.configuration.idleTimeout
+        }
+        wasMidRequest = midRequest
     }
 
     // MARK: closing
 
-    /// close_notify, half-close, then read until the client closes too, so our last response is not reset away.
+    /// close_notify, half-close, then read until the client closes too, so the last response is not reset away.
     private func beginClose() {
-        guard state == .http1 || state == .handshaking else { return }
+        guard state == .open else { return close() }
         tls.shutdown()
         Glibc.shutdown(descriptor, Int32(SHUT_WR))
         state = .lingering
         deadline = MonotonicClock.seconds() + 2
-        pendingInput = []
         sources.setReading(true)
         discardUntilClosed()
     }

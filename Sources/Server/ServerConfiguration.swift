@@ -1,4 +1,5 @@
 import Glibc
+import HTTP
 import Reactor
 import TLS
 
@@ -25,6 +26,7 @@ public struct ServerConfiguration: Sendable {
     /// Open connections in the whole process; at the limit, new ones wait in the listen backlog.
     public var maxConnections = 100_000
     public var tls = TLSSettings()
+    public var http2 = HTTP2Settings()
     /// Refuse to start when any policy or certificate is rejected.
     public var strict = false
 

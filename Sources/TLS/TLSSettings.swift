@@ -4,7 +4,7 @@ public struct TLSSettings: Sendable {
     /// Default 0: senders fetch a policy once per max_age and almost never resume, so tickets are pure cost.
     public var sessionTickets: Int = 0
     /// ALPN protocols we accept, in our order of preference.
-    public var alpnProtocols: [String] = ["http/1.1"]
+    public var alpnProtocols: [String] = ["h2", "http/1.1"]
     /// TLS 1.2 suites: ECDHE with AEAD only (Mozilla "intermediate" without DHE). TLS 1.3 suites are OpenSSL's defaults.
     public var tls12Ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
         + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"

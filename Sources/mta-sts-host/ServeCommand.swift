@@ -51,6 +51,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "TLS 1.3 session tickets per handshake (0 disables resumption; senders rarely resume).")
     var tlsTickets = 0
 
+    @Option(help: "HTTP/2 streams a client may have open at once.")
+    var maxConcurrentStreams = 100
+
+    @Flag(inversion: .prefixedNo, help: "Offer HTTP/2 by ALPN (HTTP/1.1 is always offered).")
+    var http2 = true
+
     @Option(help: "Seconds to let in-flight requests finish after SIGTERM/SIGINT.")
     var shutdownTimeout = 10
 
@@ -75,6 +81,7 @@ struct ServeCommand: ParsableCommand {
         }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if tlsTickets < 0 { throw ValidationError("--tls-tickets must be 0 or more") }
+        if maxConcurrentStreams < 1 { throw ValidationError("--max-concurrent-streams must be at least 1") }
     }
 
     func run() throws {
@@ -92,6 +99,8 @@ struct ServeCommand: ParsableCommand {
         configuration.maxRequestsPerConnection = maxRequestsPerConnection
         configuration.maxConnections = maxConnections
         configuration.tls.sessionTickets = tlsTickets
+        configuration.tls.alpnProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
+        configuration.http2.maxConcurrentStreams = maxConcurrentStreams
         configuration.strict = strict
         if selfSigned {
             configuration.certificatesDirectory = try SelfSignedSetup.prepare(

@@ -1,0 +1,130 @@
+import CNGHTTP2
+import Glibc
+
+/// One HTTP/2 server connection: nghttp2 does the framing, HPACK and flow control; we answer complete requests.
+///
+/// Bytes in through `receive`, frames out through `produce`; the owner moves them over TLS. The only importer of
+/// CNGHTTP2: its C callbacks (HTTP2Session+Callbacks.swift) recover this object from nghttp2's user data.
+public final class HTTP2Session {
+    public typealias Responder = (HTTPRequestHead) -> PolicyResponder.Decision
+
+    let settings: HTTP2Settings
+    let respond: Responder
+    let date: () -> [UInt8]
+    private var session: OpaquePointer?
+    /// Requests being received, and responses being sent, by stream id.
+    var streams: [Int32: HTTP2Stream] = [:]
+    var streamsOpened = 0
+    var rejectedHeaderBlocks = 0
+    private var controlFrameWindow = (second: 0, count: 0)
+    public private(set) var goingAway = false
+    /// Why the session was torn down, when it was (for logs and metrics).
+    public private(set) var failure: String?
+
+    public init(settings: HTTP2Settings, respond: @escaping Responder, date: @escaping () -> [UInt8]) {
+        self.settings = settings
+        self.respond = respond
+        self.date = date
+        var option: OpaquePointer?
+        nghttp2_option_new(&option)
+        defer { nghttp2_option_del(option) }
+        nghttp2_option_set_stream_reset_rate_limit(option, UInt64(settings.resetBurst), UInt64(settings.resetRatePerSecond))
+        nghttp2_option_set_max_continuations(option, settings.maxContinuations)
+        nghttp2_option_set_max_settings(option, 32)
+        // A peer that never reads our SETTINGS/PING acknowledgements cannot make us queue them without bound.
+        nghttp2_option_set_max_outbound_ack(option, 100)
+        nghttp2_option_set_no_closed_streams(option, 1)
+        session = HTTP2Callbacks.makeServerSession(owner: self, option: option)
+        submitSettings()
+    }
+
+    deinit { nghttp2_session_del(session) }
+
+    /// Feeds bytes from the client; false when the session failed and the connection should close.
+    public func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let result = nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if result < 0 {
+            failure = String(cString: nghttp2_strerror(Int32(result)))
+            return false
+        }
+        return true
+    }
+
+    /// Appends frames ready to send, up to about `limit` bytes; false when the session failed.
+    public func produce(into output: inout [UInt8], limit: Int = 64 * 1024) -> Bool {
+        while output.count < limit {
+            var data: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &data)
+            if count < 0 {
+                failure = String(cString: nghttp2_strerror(Int32(count)))
+                return false
+            }
+            guard count > 0, let data else { break }
+            output.append(contentsOf: UnsafeBufferPointer(start: data, count: count))
+        }
+        return true
+    }
+
+    /// Nothing more to read or write: after GOAWAY and the last stream, or after a fatal error.
+    public var isFinished: Bool {
+        nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
+    }
+
+    /// Whether a request is partly received or a response not yet fully produced.
+    public var hasActiveStreams: Bool { !streams.isEmpty }
+
+    /// Graceful shutdown: GOAWAY naming the last stream we will answer; streams in flight complete.
+    public func goAway() {
+        guard !goingAway else { return }
+        goingAway = true
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+                              NGHTTP2_NO_ERROR.rawValue, nil, 0)
+    }
+
+    /// Tears the session down with GOAWAY(ENHANCE_YOUR_CALM) for abusive traffic.
+    func refuse(_ reason: String) {
+        failure = reason
+        goingAway = true
+        nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+    }
+
+    /// Counts a frame that costs us work without being a request; true while within the budget.
+    func admitControlFrame() -> Bool {
+        let now = time(nil)
+        if controlFrameWindow.second != now { controlFrameWindow = (now, 0) }
+        controlFrameWindow.count += 1
+        return controlFrameWindow.count <= settings.maxControlFramesPerSecond
+    }
+
+    private func submitSettings() {
+        var entries = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
+                                   value: UInt32(settings.maxConcurrentStreams)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
+                                   value: UInt32(settings.initialWindowSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
+                                   value: UInt32(settings.maxHeaderListSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
+        ]
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+    }
+
+    // MARK: requests
+
+    /// A stream's request is complete: decide, then submit the response (headers, and the body if any).
+    func answer(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        let decision = respond(stream.requestHead())
+        let response = HTTP2Response(decision: decision, date: date())
+        stream.body = response.body
+        response.withHeaderFields { fields in
+            if response.body.isEmpty {
+                _ = nghttp2_submit_response(session, streamID, fields.baseAddress, fields.count, nil)
+            } else {
+                var provider = HTTP2Callbacks.bodyProvider()
+                _ = nghttp2_submit_response(session, streamID, fields.baseAddress, fields.count, &provider)
+            }
+        }
+        if streamsOpened >= settings.maxStreamsPerConnection { goAway() }
+    }
+}

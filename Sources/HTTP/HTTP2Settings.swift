@@ -1,0 +1,22 @@
+/// Our side of HTTP/2: what we announce, and the limits that keep a hostile client cheap.
+public struct HTTP2Settings: Sendable {
+    /// SETTINGS_MAX_CONCURRENT_STREAMS.
+    public var maxConcurrentStreams = 100
+    /// SETTINGS_INITIAL_WINDOW_SIZE: requests here carry no bodies, so a small window costs nothing.
+    public var initialWindowSize = 16_384
+    /// SETTINGS_MAX_HEADER_LIST_SIZE, also enforced on the decoded list (an HPACK bomb is reset at this size).
+    public var maxHeaderListSize = 16_384
+    /// Streams one connection may open before we send GOAWAY (bounds stream-id use and per-client work).
+    public var maxStreamsPerConnection = 10_000
+    /// SETTINGS, PING, PRIORITY, WINDOW_UPDATE, RST_STREAM and empty DATA frames allowed per second.
+    public var maxControlFramesPerSecond = 200
+    /// Requests reset for oversized headers before the whole connection is refused.
+    public var maxRejectedHeaderBlocks = 10
+    /// RST_STREAM token bucket (nghttp2's rapid-reset guard, CVE-2023-44487).
+    public var resetBurst = 200
+    public var resetRatePerSecond = 33
+    /// CONTINUATION frames allowed after one HEADERS (CVE-2024-27316, CVE-2024-28182).
+    public var maxContinuations = 8
+
+    public init() {}
+}

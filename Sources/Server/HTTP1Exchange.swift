@@ -1,0 +1,76 @@
+import HTTP
+
+/// HTTP/1.1 over one connection: requests parsed in place from the read buffer, answered in order (pipelining),
+/// with only an incomplete head ever copied.
+final class HTTP1Exchange: ProtocolExchange {
+    private let context: ExchangeContext
+    private var pendingInput: [UInt8] = []
+    private var scannedInput = 0
+    private var requestsServed = 0
+    private(set) var isFinished = false
+
+    init(context: ExchangeContext) { self.context = context }
+
+    var isMidRequest: Bool { !pendingInput.isEmpty }
+
+    func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) {
+        guard !isFinished else { return }
+        if pendingInput.isEmpty {
+            let used = answerRequests(in: bytes, output: &output)
+            if used < bytes.count, !isFinished { pendingInput = Array(bytes[used...]) }
+        } else {
+            pendingInput.append(contentsOf: bytes)
+            let used = pendingInput.withUnsafeBytes { answerRequests(in: $0, output: &output) }
+            pendingInput.removeFirst(min(used, pendingInput.count))
+        }
+        if pendingInput.isEmpty { scannedInput = 0 }
+    }
+
+    func produce(output: inout [UInt8]) {}
+
+    func timedOut(output: inout [UInt8]) {
+        // A head that arrives too slowly (slowloris) gets a 408; an idle connection just closes.
+        if !pendingInput.isEmpty {
+            HTTP1ResponseWriter.appendError(.requestTimeout, date: context.date(), to: &output)
+            context.answered(HTTPStatus.requestTimeout.rawValue, nil)
+            pendingInput = []
+        }
+        isFinished = true
+    }
+
+    func drain(output: inout [UInt8]) {
+        // The request in progress, if any, is answered with Connection: close (see answer).
+        if pendingInput.isEmpty { isFinished = true }
+    }
+
+    /// Answers every complete request in `bytes`; returns how many bytes were used.
+    private func answerRequests(in bytes: UnsafeRawBufferPointer, output: inout [UInt8]) -> Int {
+        var offset = 0
+        while offset < bytes.count, !isFinished {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            switch HTTP1RequestParser.parse(rest, scannedBefore: offset == 0 ? scannedInput : 0) {
+            case .incomplete(let scanned):
+                scannedInput = scanned
+                return offset
+            case .request(let head, let consumed):
+                answer(head, output: &output)
+                offset += consumed
+            case .invalid(let status):
+                HTTP1ResponseWriter.appendError(status, date: context.date(), to: &output)
+                context.answered(status.rawValue, nil)
+                isFinished = true
+            }
+        }
+        // Once finished, the rest of the input is ignored.
+        return isFinished ? bytes.count : offset
+    }
+
+    private func answer(_ head: HTTPRequestHead, output: inout [UInt8]) {
+        var decision = context.decide(head)
+        requestsServed += 1
+        if requestsServed >= context.maxRequests || context.isDraining() { decision.close = true }
+        HTTP1ResponseWriter.append(decision, version: head.version, date: context.date(), to: &output)
+        isFinished = decision.close
+        context.answered(decision.status, head)
+    }
+}
