@@ -23,7 +23,7 @@ public struct DNSRecords: Equatable, Sendable {
     /// Zone-file lines: the TXT record, plus comments for the host name and an optional TLS-RPT record.
     public var zoneText: String {
         """
-        ; \(policyHost) must resolve to this host (A/AAAA records, or a CNAME to its name).
+        ; \(policyHost) must resolve to this host (A/AAAA, or a CNAME to it).
         \(stsName). \(ttl) IN TXT "\(stsValue)"
         ; Optional TLS reporting (RFC 8460); use a mailbox you read:
         ; \(tlsrptName). \(ttl) IN TXT "\(tlsrptValue)"

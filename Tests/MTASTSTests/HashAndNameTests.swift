@@ -91,7 +91,7 @@ import Testing
     @Test func zoneText() {
         let records = DNSRecords(domain: "example.com", id: "0123456789abcdef0123")
         #expect(records.zoneText == """
-            ; mta-sts.example.com must resolve to this host (A/AAAA records, or a CNAME to its name).
+            ; mta-sts.example.com must resolve to this host (A/AAAA, or a CNAME to it).
             _mta-sts.example.com. 3600 IN TXT "v=STSv1; id=0123456789abcdef0123"
             ; Optional TLS reporting (RFC 8460); use a mailbox you read:
             ; _smtp._tls.example.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
