@@ -10,6 +10,10 @@ public enum CatalogLoader {
         public var certificateWarnings: [String] = []
         /// Domains whose policy is still the previous one because the new file was rejected.
         public var keptPrevious: [String] = []
+        /// Certificate files whose new content was rejected while the previous pair stays in service.
+        public var keptPreviousCertificates: [String] = []
+        /// Certificate pairs parsed afresh; unchanged files are reused.
+        public var certificatesParsed = 0
 
         public var hasProblems: Bool { !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty }
     }
@@ -30,9 +34,12 @@ public enum CatalogLoader {
                 report.keptPrevious.append(domain)
             }
         }
-        let certificates = CertificateDirectory.load(directory: configuration.certificatesDirectory)
+        let certificates = CertificateDirectory.load(directory: configuration.certificatesDirectory,
+                                                     previous: .init(previous?.certificates.pairs ?? []))
         report.certificateProblems = certificates.problems
         report.certificateWarnings = certificates.warnings
+        report.keptPreviousCertificates = certificates.keptPrevious
+        report.certificatesParsed = certificates.parsedCount
         let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: certificates.pairs),
                               defaultHost: configuration.defaultHost)
         return (catalog, report)

@@ -12,6 +12,7 @@ public final class Server: @unchecked Sendable {
     private let control = DispatchQueue(label: "mta-sts-host.control")
     private let signals = SignalWatcher()
     private var workers: [Worker] = []
+    private var watcher: FileWatcher?
     private var catalog: Catalog?
     private var shuttingDown = false
 
@@ -31,6 +32,7 @@ public final class Server: @unchecked Sendable {
             throw StartupError("refusing to start with rejected policies or certificates (--strict)")
         }
         self.catalog = catalog
+        StatusFile.write(catalog, report: report, configuration: configuration, logger: logger)
         let tlsContext = try TLSServerContext(settings: configuration.tls)
         let (bound, descriptors) = try bindListeners()
         workers = (0..<max(1, configuration.workers)).map {
@@ -40,7 +42,8 @@ public final class Server: @unchecked Sendable {
             worker.queue.sync { worker.start(listening: workerDescriptors) }
         }
         if let readyFile = configuration.readyFile {
-            try ReadyFile.write(bound.map(\.description), to: readyFile)
+            // Tells scripts and tests where the server listens, once it accepts: one address per line.
+            try AtomicFile.write(bound.map { $0.description + "\n" }.joined(), to: readyFile)
         }
         logger.notice("serving", metadata: [
             "listen": "\(bound.map(\.description).joined(separator: " "))",
@@ -59,7 +62,15 @@ public final class Server: @unchecked Sendable {
 
     /// Handles SIGHUP (reload), SIGTERM and SIGINT (graceful stop; a second one exits at once). Never returns.
     public func runUntilStopped(shutdownTimeout: Int) -> Never {
-        signals.watch(SIGHUP, queue: control) { [self] in reload() }
+        signals.watch(SIGHUP, queue: control) { [self] in reload(trigger: "SIGHUP") }
+        if configuration.watch {
+            do {
+                watcher = try FileWatcher(roots: [configuration.policiesDirectory, configuration.certificatesDirectory],
+                                          queue: control) { [self] in reload(trigger: "file change") }
+            } catch {
+                logger.error("cannot watch for file changes (\(error)); reload with SIGHUP")
+            }
+        }
         for stopSignal in [SIGTERM, SIGINT] {
             signals.watch(stopSignal, queue: control) { [self] in stop(timeout: shutdownTimeout) }
         }
@@ -67,20 +78,27 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one.
-    public func reload() {
+    public func reload(trigger: String = "request") {
         control.async { [self] in
             let started = MonotonicClock.milliseconds()
             do {
                 let (next, report) = try CatalogLoader.load(configuration, previous: catalog)
                 log(report)
+                let diff = CatalogDiff(before: catalog?.servedIDs ?? [:], after: next.servedIDs)
                 catalog = next
                 for worker in workers {
                     worker.queue.async { worker.replaceCatalog(next) }
                 }
+                StatusFile.write(next, report: report, configuration: configuration, logger: logger)
                 logger.notice("reloaded", metadata: [
-                    "domains": "\(next.policies.count)", "certificates": "\(next.certificates.pairs.count)",
-                    "rejected_policies": "\(report.rejectedPolicyFiles.count)",
-                    "kept_previous": "\(report.keptPrevious.joined(separator: ","))",
+                    "trigger": "\(trigger)",
+                    "domains": "\(next.policies.count)",
+                    "added": "\(CatalogDiff.summary(diff.added))",
+                    "changed": "\(CatalogDiff.summary(diff.changed))",
+                    "removed": "\(CatalogDiff.summary(diff.removed))",
+                    "rejected": "\(report.rejectedPolicyFiles.count)",
+                    "certificates": "\(next.certificates.pairs.count)",
+                    "certificates_parsed": "\(report.certificatesParsed)",
                     "ms": "\(MonotonicClock.milliseconds() - started)",
                 ])
             } catch {
@@ -136,6 +154,9 @@ public final class Server: @unchecked Sendable {
         report.certificateWarnings.forEach { logger.warning("\($0)") }
         for domain in report.keptPrevious {
             logger.error("keeping the last good policy of \(domain) until its file is fixed")
+        }
+        for path in report.keptPreviousCertificates {
+            logger.error("keeping the last good certificate from \(path) until it is fixed")
         }
     }
 }

@@ -27,6 +27,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 100_000
     public var tls = TLSSettings()
     public var http2 = HTTP2Settings()
+    /// Reload when files under the policy or certificate directories change (inotify); SIGHUP always reloads.
+    public var watch = true
+    /// Where `serve` writes status.json (what is served, from which file, pending errors) for `status`.
+    public var stateDirectory: String? = ".state"
     /// Refuse to start when any policy or certificate is rejected.
     public var strict = false
 

@@ -4,9 +4,23 @@ import Glibc
 /// certbot (`fullchain.pem` + `privkey.pem`, usually symlinks into `archive/`), Kubernetes TLS secrets
 /// (`tls.crt` + `tls.key`, behind `..data` symlinks), and `NAME.crt|NAME.pem` + `NAME.key`.
 public enum CertificateDirectory {
-    public struct Candidate: Equatable, Sendable {
+    public struct Candidate: Hashable, Sendable {
         public let certificatePath: String
         public let keyPath: String
+    }
+
+    /// Pairs loaded before, for an incremental reload: unchanged files are not parsed again, and a pair whose
+    /// files became unreadable or mismatched (say, half-written by a renewal) stays as it was.
+    public struct PreviousPairs: Sendable {
+        let pairs: [Candidate: (signature: [FileSignature?], pair: CertificateKeyPair)]
+
+        public init(_ pairs: [CertificateKeyPair]) {
+            var byCandidate: [Candidate: (signature: [FileSignature?], pair: CertificateKeyPair)] = [:]
+            for pair in pairs {
+                byCandidate[Candidate(certificatePath: pair.certificatePath, keyPath: pair.keyPath)] = (pair.signature, pair)
+            }
+            self.pairs = byCandidate
+        }
     }
 
     public struct LoadResult: Sendable {
@@ -14,10 +28,14 @@ public enum CertificateDirectory {
         /// One line per pair that was skipped, and per key file that others can read.
         public var problems: [String] = []
         public var warnings: [String] = []
+        /// Pairs parsed afresh (the rest were reused unchanged).
+        public var parsedCount = 0
+        /// Certificate files whose new content was rejected while the previous pair stays in service.
+        public var keptPrevious: [String] = []
     }
 
     /// Loads every pair found; a bad pair is reported and skipped, never fatal for the others.
-    public static func load(directory: String) -> LoadResult {
+    public static func load(directory: String, previous: PreviousPairs = PreviousPairs([])) -> LoadResult {
         var result = LoadResult()
         let candidates: [Candidate]
         do {
@@ -27,14 +45,26 @@ public enum CertificateDirectory {
             return result
         }
         for candidate in candidates {
+            let earlier = previous.pairs[candidate]
+            if let earlier, earlier.signature == CertificateKeyPair.signature(of: candidate) {
+                result.pairs.append(earlier.pair)
+                continue
+            }
             do {
+                result.parsedCount += 1
                 result.pairs.append(try CertificateKeyPair(certificatePath: candidate.certificatePath,
                                                            keyPath: candidate.keyPath))
                 if isReadableByOthers(candidate.keyPath) {
                     result.warnings.append("\(candidate.keyPath): private key is readable by other users; chmod 600 it")
                 }
             } catch {
-                result.problems.append("skipped \(candidate.certificatePath): \(error)")
+                if let earlier {
+                    result.problems.append("kept the previous \(candidate.certificatePath): \(error)")
+                    result.keptPrevious.append(candidate.certificatePath)
+                    result.pairs.append(earlier.pair)
+                } else {
+                    result.problems.append("skipped \(candidate.certificatePath): \(error)")
+                }
             }
         }
         return result

@@ -12,6 +12,8 @@ public final class CertificateKeyPair: @unchecked Sendable {
     public let keyType: KeyType
     /// Expiry as seconds since the epoch.
     public let notAfter: Int
+    /// The certificate and key files as they were when read (for incremental reloads).
+    public let signature: [FileSignature?]
 
     // Immutable after init; OpenSSL reference counts make sharing across threads safe.
     let leaf: OpaquePointer
@@ -22,6 +24,8 @@ public final class CertificateKeyPair: @unchecked Sendable {
     public init(certificatePath: String, keyPath: String) throws {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
+        // Taken before reading, so a write racing with the read shows up as a change next time.
+        self.signature = [FileSignature(path: certificatePath), FileSignature(path: keyPath)]
         ERR_clear_error()
         let certificates = try Self.readCertificates(certificatePath)
         guard let leaf = certificates.first else {
@@ -48,6 +52,10 @@ public final class CertificateKeyPair: @unchecked Sendable {
         case EVP_PKEY_EC: keyType = .ecdsa
         default: keyType = .other
         }
+    }
+
+    static func signature(of candidate: CertificateDirectory.Candidate) -> [FileSignature?] {
+        [FileSignature(path: candidate.certificatePath), FileSignature(path: candidate.keyPath)]
     }
 
     deinit {

@@ -10,7 +10,8 @@ struct MTASTSHost: ParsableCommand {
         in certs/, then:
           mta-sts-host check      validate every policy (file:line:col diagnostics)
           mta-sts-host dns        print the _mta-sts TXT records to publish
-          mta-sts-host serve      serve them over HTTPS (HTTP/1.1), reloading on SIGHUP
+          mta-sts-host serve      serve them over HTTPS; reloads on change and SIGHUP
+          mta-sts-host status     show what a running server serves
         """,
-        subcommands: [ServeCommand.self])
+        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self])
 }

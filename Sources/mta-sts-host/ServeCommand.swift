@@ -60,13 +60,16 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds to let in-flight requests finish after SIGTERM/SIGINT.")
     var shutdownTimeout = 10
 
+    @Flag(inversion: .prefixedNo, help: "Reload when files in --policies or --certs change (SIGHUP always reloads).")
+    var watch = true
+
     @Flag(help: "Refuse to start when any policy or certificate is rejected.")
     var strict = false
 
     @Flag(help: "Generate a local CA and a certificate per policy domain when --certs holds none (for trying it out).")
     var selfSigned = false
 
-    @Option(help: "Where --self-signed keeps its CA and certificates.")
+    @Option(help: "Where status.json (for `mta-sts-host status`) and --self-signed's CA and certificates are kept.")
     var stateDir = ".state"
 
     @Option(help: "trace, debug, info (adds access lines), notice, warning, error, critical.")
@@ -102,6 +105,8 @@ struct ServeCommand: ParsableCommand {
         configuration.tls.alpnProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         configuration.http2.maxConcurrentStreams = maxConcurrentStreams
         configuration.strict = strict
+        configuration.watch = watch
+        configuration.stateDirectory = stateDir
         if selfSigned {
             configuration.certificatesDirectory = try SelfSignedSetup.prepare(
                 policies: policies, certificates: certs, stateDirectory: stateDir,

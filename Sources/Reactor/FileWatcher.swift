@@ -1,0 +1,89 @@
+import Dispatch
+import Glibc
+
+/// Watches directory trees with inotify (Dispatch has no vnode sources on Linux) and calls `onChange` once
+/// things settle: `settle` after the last event, or at most `maxDelay` after the first of a burst.
+///
+/// Directories are watched, not files, so atomic renames, editors' swap files, certbot's `live/` symlink swaps
+/// and Kubernetes' `..data` swaps are all seen. Call `rescan()` after a change to pick up new subdirectories.
+public final class FileWatcher {
+    private let descriptor: Int32
+    private let roots: [String]
+    private let queue: DispatchQueue
+    private let source: DispatchSourceRead
+    private let settle: DispatchTimeInterval
+    private let maxDelay: DispatchTimeInterval
+    private let onChange: () -> Void
+    private var burstStarted: DispatchTime?
+    private var pending: DispatchWorkItem?
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+
+    private static let mask = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO
+        | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
+    public init(roots: [String], queue: DispatchQueue, settle: DispatchTimeInterval = .milliseconds(250),
+                maxDelay: DispatchTimeInterval = .seconds(1), onChange: @escaping () -> Void) throws {
+        descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard descriptor >= 0 else { throw SocketError("inotify_init1") }
+        self.roots = roots
+        self.queue = queue
+        self.settle = settle
+        self.maxDelay = maxDelay
+        self.onChange = onChange
+        source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        let fd = descriptor
+        source.setCancelHandler { close(fd) }
+        source.setEventHandler { [unowned self] in readEvents() }
+        rescan()
+        source.activate()
+    }
+
+    deinit {
+        source.cancel()
+        buffer.deallocate()
+    }
+
+    /// Adds watches for every directory under the roots (adding an existing watch is a no-op in inotify).
+    public func rescan() {
+        var visited = Set<[UInt64]>()
+        for root in roots { watchTree(root, visited: &visited) }
+    }
+
+    private func watchTree(_ path: String, visited: inout Set<[UInt64]>) {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
+              visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { return }
+        _ = inotify_add_watch(descriptor, path, Self.mask)
+        guard let directory = opendir(path) else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            // Hidden directories are Kubernetes' timestamped copies (reached through ..data) and VCS metadata.
+            if name.hasPrefix(".") { continue }
+            watchTree(path + "/" + name, visited: &visited)
+        }
+    }
+
+    private func readEvents() {
+        // The events' content does not matter: any change reloads. Drain them all.
+        while read(descriptor, buffer.baseAddress, buffer.count) > 0 {}
+        schedule()
+    }
+
+    private func schedule() {
+        let now = DispatchTime.now()
+        let start = burstStarted ?? now
+        burstStarted = start
+        pending?.cancel()
+        let fireAt = min(now + settle, start + maxDelay)
+        let work = DispatchWorkItem { [weak self] in
+            guard let self else { return }
+            burstStarted = nil
+            pending = nil
+            rescan()
+            onChange()
+        }
+        pending = work
+        queue.asyncAfter(deadline: fireAt, execute: work)
+    }
+}
