@@ -13,6 +13,7 @@ public final class Server: @unchecked Sendable {
     private let signals = SignalWatcher()
     private var workers: [Worker] = []
     private var watcher: FileWatcher?
+    private var ticketKeyRotation: DispatchSourceTimer?
     private var catalog: Catalog?
     private var shuttingDown = false
 
@@ -71,6 +72,7 @@ public final class Server: @unchecked Sendable {
                 logger.error("cannot watch for file changes (\(error)); reload with SIGHUP")
             }
         }
+        if configuration.tls.sessionTickets > 0 { rotateTicketKeys(every: configuration.ticketKeyLifetime) }
         for stopSignal in [SIGTERM, SIGINT] {
             signals.watch(stopSignal, queue: control) { [self] in stop(timeout: shutdownTimeout) }
         }
@@ -105,6 +107,24 @@ public final class Server: @unchecked Sendable {
                 logger.error("reload failed; still serving the previous policies: \(error)")
             }
         }
+    }
+
+    /// A fresh SSL_CTX comes with fresh random ticket keys, so rotating keys is swapping contexts: tickets from the
+    /// old keys stop resuming, and those clients make one full handshake.
+    private func rotateTicketKeys(every seconds: Int) {
+        let timer = DispatchSource.makeTimerSource(queue: control)
+        timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
+        timer.setEventHandler { [self] in
+            do {
+                let context = try TLSServerContext(settings: configuration.tls)
+                for worker in workers { worker.queue.async { worker.replaceTLSContext(context) } }
+                logger.info("rotated TLS session ticket keys")
+            } catch {
+                logger.error("cannot rotate TLS session ticket keys: \(error)")
+            }
+        }
+        timer.activate()
+        ticketKeyRotation = timer
     }
 
     private func stop(timeout: Int) {

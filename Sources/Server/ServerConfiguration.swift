@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     /// Open connections in the whole process; at the limit, new ones wait in the listen backlog.
     public var maxConnections = 100_000
     public var tls = TLSSettings()
+    /// Seconds before session-ticket keys are replaced (when tickets are enabled).
+    public var ticketKeyLifetime = 12 * 3600
     public var http2 = HTTP2Settings()
     /// Reload when files under the policy or certificate directories change (inotify); SIGHUP always reloads.
     public var watch = true

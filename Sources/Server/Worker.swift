@@ -9,7 +9,8 @@ import TLS
 final class Worker: @unchecked Sendable {
     let queue: DispatchQueue
     let configuration: ServerConfiguration
-    let tlsContext: TLSServerContext
+    /// Replaced when session-ticket keys rotate; connections keep the one they started with.
+    private(set) var tlsContext: TLSServerContext
     private let logger: Logger
     private let maxConnections: Int
     /// The snapshot new connections start with; replaced on reload.
@@ -55,6 +56,8 @@ final class Worker: @unchecked Sendable {
     }
 
     func replaceCatalog(_ catalog: Catalog) { self.catalog = catalog }
+
+    func replaceTLSContext(_ context: TLSServerContext) { tlsContext = context }
 
     var connectionCount: Int { connections.count }
 

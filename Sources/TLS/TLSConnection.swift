@@ -3,6 +3,8 @@ import COpenSSL
 /// One server-side TLS session over a non-blocking socket. OpenSSL does the socket I/O itself (SSL_set_fd).
 public final class TLSConnection {
     private let ssl: OpaquePointer
+    /// Held so its callbacks' user data outlives every handshake that may call them.
+    private let context: TLSServerContext
     private let selection: ServerNameSelection
     /// The host this connection is for: its SNI, or the default host when the client sent none.
     public private(set) var host: String?
@@ -11,6 +13,7 @@ public final class TLSConnection {
 
     public init(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
         self.ssl = SSL_new(context.context)!
+        self.context = context
         self.selection = selection
         SSL_set_fd(ssl, fileDescriptor)
         SSL_set_accept_state(ssl)
