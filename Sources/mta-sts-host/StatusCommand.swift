@@ -13,6 +13,9 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "text or json (the file as written).")
     var format: OutputFormat = .text
 
+    @Flag(help: "Health check: exit 0 when the server has written a readable status, print one line.")
+    var check = false
+
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func run() throws {
@@ -29,6 +32,10 @@ struct StatusCommand: ParsableCommand {
             bytes += chunk[0..<count]
         }
         let text = String(decoding: bytes, as: UTF8.self)
+        if check {
+            print(try StatusTable.summary(json: text))
+            return
+        }
         if format == .json {
             print(text, terminator: "")
             return

@@ -23,6 +23,12 @@ enum StatusTable {
         let certificate_problems: [String]
     }
 
+    /// One line: how many domains are served and how many files are rejected.
+    static func summary(json: String) throws -> String {
+        let status = try JSONDecoder().decode(Status.self, from: Data(json.utf8))
+        return "ok: \(status.domains.count) domains served, \(status.rejected_policy_files.count) policy files rejected"
+    }
+
     static func render(json: String) throws -> String {
         let status = try JSONDecoder().decode(Status.self, from: Data(json.utf8))
         let now = Int(Date().timeIntervalSince1970)
