@@ -1,4 +1,6 @@
 import ArgumentParser
+import Glibc
+import TLS
 import MTASTS
 import Server
 
@@ -23,6 +25,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory of <domain>.txt policy files.", valueName: "dir"))
     var policies = "policies"
 
+    @Option(help: ArgumentHelp("Also check certificates: every policy's mta-sts.<domain> covered, none expiring within 14 days.", valueName: "dir"))
+    var certs: String?
+
     @Flag(help: "Treat warnings as errors: a policy with a warning is rejected and the exit status is 1.")
     var strict = false
 
@@ -45,9 +50,14 @@ struct CheckCommand: ParsableCommand {
     }
 
     /// Checks beyond the policy files themselves, before --strict and the output see the report.
-    /// TODO(lead): certificate coverage (`--certs DIR`): every valid domain needs a certificate covering
-    /// mta-sts.<domain>; add a diagnostic (`report.add(_:path:)`) per uncovered domain here.
-    func addChecks(to report: inout PolicyDirectoryReport) {}
+    func addChecks(to report: inout PolicyDirectoryReport) {
+        guard let certs else { return }
+        let certificates = CertificateDirectory.load(directory: certs)
+        for item in CertificateCoverage.diagnostics(policies: report.policies, certificates: certificates,
+                                                    directory: certs, now: time(nil)) {
+            report.add(item.diagnostic, path: item.path)
+        }
+    }
 }
 
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
