@@ -1,12 +1,11 @@
 """HTTP semantics of `serve` as curl sees them (`--http1.1`, SNI = the URL's host, verified against the test CA).
 
 curl sends `Host: <host>:<port>`, so every test here also checks that a port in the Host header is accepted."""
-import datetime
-import email.utils
 import re
 
 import pytest
 
+from support.checks import assert_recent_http_date
 from support.tools import curl
 from support.worlds import HOST_A, HOST_B, HOST_C, HOST_NOPOLICY, POLICY_PATH
 
@@ -38,14 +37,6 @@ def test_policy_response_has_the_documented_headers(server, world):
     assert re.fullmatch(r'"[\x21\x23-\x7e]+"', result.header("ETag") or ""), result.header("ETag")
     assert_recent_http_date(result.header("Date"))
     assert not re.search(r"\d", result.header("Server") or ""), f"Server header shows a version: {result.header('Server')}"
-
-
-def assert_recent_http_date(value: str | None) -> None:
-    """An IMF-fixdate (RFC 9110 §5.6.7) within a day of now: a sanity check on the clock, not on speed."""
-    assert value and re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-                                  r" \d{4} \d\d:\d\d:\d\d GMT", value), value
-    delta = email.utils.parsedate_to_datetime(value) - datetime.datetime.now(datetime.timezone.utc)
-    assert abs(delta) < datetime.timedelta(days=1), value
 
 
 def test_query_string_is_ignored(server, world):

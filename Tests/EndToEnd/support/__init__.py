@@ -4,5 +4,10 @@
 - `worlds`: the policy and certificate directories the tests serve (the standard set, the 1,000-domain set).
 - `server`: starting the real binary on port 0, waiting for its ready file, stopping it.
 - `http1`: a raw TLS client (Python `ssl`) that writes exact request bytes and parses responses.
-- `tools`: the real clients `curl` and `openssl s_client`, and certificate inspection.
+- `tools`: the real clients `curl` (HTTP/1.1 or h2) and `openssl s_client`, and certificate inspection.
+- `nghttp2_tools`: `nghttp` (in a private mount namespace with its own /etc/hosts) and `h2load`.
+- `h2frames`: HTTP/2 frames and the few HPACK forms as bytes, for exact (and hostile) frame sequences.
+- `h2client`: a raw HTTP/2 client over `ssl` that sends those bytes and parses every frame it receives.
+- `procfs`: the server's resident memory and TCP socket states, from /proc.
+- `checks`: assertions shared by several test modules.
 """

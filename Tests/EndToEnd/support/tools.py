@@ -1,4 +1,4 @@
-"""The real clients: `curl` (HTTP/1.1 over TLS) and `openssl s_client`, plus certificate inspection."""
+"""The real clients: `curl` (HTTP/1.1 or HTTP/2 over TLS) and `openssl s_client`, plus certificate inspection."""
 from __future__ import annotations
 
 import dataclasses
@@ -21,6 +21,7 @@ class CurlResult:
     headers: list[tuple[str, str]]
     body: bytes
     stderr: str
+    http_version: str = ""  # as curl's %{http_version}: "1.1", "2"
 
     def header(self, name: str) -> str | None:
         values = [value for key, value in self.headers if key.lower() == name.lower()]
@@ -28,13 +29,15 @@ class CurlResult:
         return values[0] if values else None
 
 
-def curl(port: int, host: str, ca_path: pathlib.Path, path: str = POLICY_PATH, *args: str) -> CurlResult:
-    """`curl --http1.1` to https://host:port/path with `host` resolved to 127.0.0.1 (so SNI = host)."""
+def curl(port: int, host: str, ca_path: pathlib.Path, path: str = POLICY_PATH, *args: str,
+         http: str = "1.1") -> CurlResult:
+    """`curl --http1.1` (`http="2"`: `--http2`, h2 offered by ALPN) to https://host:port/path with `host`
+    resolved to 127.0.0.1 (so SNI = host)."""
     with tempfile.TemporaryDirectory() as scratch:
         header_file, body_file = pathlib.Path(scratch, "headers"), pathlib.Path(scratch, "body")
-        argv = ["curl", "--http1.1", "-sS", "--max-time", "10", "--resolve", f"{host}:{port}:127.0.0.1",
+        argv = ["curl", f"--http{http}", "-sS", "--max-time", "10", "--resolve", f"{host}:{port}:127.0.0.1",
                 "--cacert", str(ca_path), "-D", str(header_file), "-o", str(body_file),
-                "-w", "%{http_code}", *args, f"https://{host}:{port}{path}"]
+                "-w", "%{http_code} %{http_version}", *args, f"https://{host}:{port}{path}"]
         result = subprocess.run(argv, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
         assert result.returncode == 0, f"{argv} failed ({result.returncode}): {result.stderr}"
         blocks = header_file.read_bytes().decode("latin-1").split("\r\n\r\n")
@@ -42,7 +45,8 @@ def curl(port: int, host: str, ca_path: pathlib.Path, path: str = POLICY_PATH, *
         status_line, *lines = final.split("\r\n")
         headers = [(name, value.strip()) for name, _, value in (line.partition(":") for line in lines)]
         body = body_file.read_bytes() if body_file.exists() else b""
-        return CurlResult(int(result.stdout), status_line, headers, body, result.stderr)
+        status, version = result.stdout.split()
+        return CurlResult(int(status), status_line, headers, body, result.stderr, version)
 
 
 @dataclasses.dataclass
