@@ -6,36 +6,28 @@ public enum StatusDocument {
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, generatedAt: Int) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
                                        by: { CatalogLoader.domainOfPolicyFile($0.path) ?? $0.path })
-        var domains: [String] = []
-        for domain in catalog.policies.keys.sorted() {
+        let domains: [JSONValue] = catalog.policies.keys.sorted().map { domain in
             let policy = catalog.policies[domain]!
             let host = Catalog.hostName(forDomain: domain)
-            let certificates = (catalog.certificates.pairs(forServerName: host) ?? []).map { pair in
-                object([("file", quote(pair.certificatePath)), ("key_type", quote(pair.keyType.rawValue)),
-                        ("not_after", "\(pair.notAfter)")])
+            let certificates: [JSONValue] = (catalog.certificates.pairs(forServerName: host) ?? []).map { pair in
+                .object([("file", .string(pair.certificatePath)), ("key_type", .string(pair.keyType.rawValue)),
+                         ("not_after", .int(pair.notAfter))])
             }
-            var fields: [(String, String)] = [
-                ("domain", quote(domain)), ("id", quote(policy.id)), ("mode", quote(policy.policy.mode.rawValue)),
-                ("max_age", "\(policy.policy.maxAge)"), ("mx", array(policy.policy.mx.map(quote))),
-                ("source", quote(policy.path)), ("host", quote(host)), ("certificates", array(certificates)),
+            var fields: [(String, JSONValue)] = [
+                ("domain", .string(domain)), ("id", .string(policy.id)), ("mode", .string(policy.policy.mode.rawValue)),
+                ("max_age", .int(policy.policy.maxAge)), ("mx", .array(policy.policy.mx.map(JSONValue.string))),
+                ("source", .string(policy.path)), ("host", .string(host)), ("certificates", .array(certificates)),
             ]
             if let errors = pendingErrors[domain] {
-                fields.append(("pending_errors", array(errors.map { quote($0.description) })))
+                fields.append(("pending_errors", .array(errors.map { .string($0.description) })))
             }
-            domains.append(object(fields))
+            return .object(fields)
         }
-        let rejected = report.rejectedPolicyFiles.map(quote)
-        return object([
-            ("generated_at", "\(generatedAt)"),
-            ("domains", array(domains)),
-            ("rejected_policy_files", array(rejected)),
-            ("certificate_problems", array(report.certificateProblems.map(quote))),
-        ]) + "\n"
-    }
-
-    private static func quote(_ text: String) -> String { JSONString.quoted(text) }
-    private static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
-    private static func object(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        return JSONValue.object([
+            ("generated_at", .int(generatedAt)),
+            ("domains", .array(domains)),
+            ("rejected_policy_files", .array(report.rejectedPolicyFiles.map(JSONValue.string))),
+            ("certificate_problems", .array(report.certificateProblems.map(JSONValue.string))),
+        ]).compact + "\n"
     }
 }

@@ -15,13 +15,12 @@ struct JSONLogHandler: LogHandler {
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
              source: String, file: String, function: String, line: UInt) {
-        var fields = [("time", Self.timestamp()), ("level", level.rawValue), ("message", message.description)]
+        var fields: [(String, JSONValue)] = [("time", .string(Self.timestamp())), ("level", .string(level.rawValue)),
+                                             ("message", .string(message.description))]
         let merged = metadata.merging(explicit ?? [:]) { $1 }
-        for key in merged.keys.sorted() { fields.append((key, merged[key]!.description)) }
-        let body = fields.map { "\(JSONString.quoted($0.0)):\(JSONString.quoted($0.1))" }.joined(separator: ",")
-        let line = Array("{\(body)}\n".utf8)
+        for key in merged.keys.sorted() { fields.append((key, .string(merged[key]!.description))) }
         // One write(2) per line keeps lines from different threads whole.
-        _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        StandardError.print(JSONValue.object(fields).compact)
     }
 
     private static func timestamp() -> String {
