@@ -103,7 +103,7 @@ final class Connection {
         case .closed:
             close()
         case .failed(let reason):
-            worker.handshakeFailed(reason: reason)
+            worker.handshakeFailed(reason: tls.refusal ?? reason)
             close()
         }
     }

@@ -15,11 +15,20 @@ public final class Server: @unchecked Sendable {
     private var watcher: FileWatcher?
     private var ticketKeyRotation: DispatchSourceTimer?
     private var catalog: Catalog?
+    private var lastReport = CatalogLoader.Report()
     private var shuttingDown = false
+    private var isReady = false
+    private let metrics = ServerMetrics()
+    private let metricsExposition: @Sendable () -> [UInt8]
+    private var admin: AdminServer?
+    private var certificateExpiryRefresh: DispatchSourceTimer?
 
-    public init(configuration: ServerConfiguration, logger: Logger) {
+    /// - Parameter metricsExposition: renders /metrics (the Prometheus registry the metrics backend writes to).
+    public init(configuration: ServerConfiguration, logger: Logger,
+                metricsExposition: @escaping @Sendable () -> [UInt8] = { [] }) {
         self.configuration = configuration
         self.logger = logger
+        self.metricsExposition = metricsExposition
     }
 
     /// Loads, binds and starts accepting; returns the bound addresses.
@@ -32,22 +41,33 @@ public final class Server: @unchecked Sendable {
         if configuration.strict, report.hasProblems {
             throw StartupError("refusing to start with rejected policies or certificates (--strict)")
         }
-        self.catalog = catalog
-        StatusFile.write(catalog, report: report, configuration: configuration, logger: logger)
+        control.sync { installed(catalog, report: report) }
         let tlsContext = try TLSServerContext(settings: configuration.tls)
         let (bound, descriptors) = try bindListeners()
         workers = (0..<max(1, configuration.workers)).map {
-            Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, logger: logger)
+            Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, metrics: metrics,
+                   logger: logger)
         }
         for (worker, workerDescriptors) in zip(workers, descriptors) {
             worker.queue.sync { worker.start(listening: workerDescriptors) }
         }
+        var listening = bound
+        if let adminAddress = configuration.adminAddress {
+            let admin = AdminServer(endpoints: .init(
+                isReady: { [self] in control.sync { isReady } },
+                metrics: metricsExposition,
+                status: { [self] in control.sync { statusDocument() } }))
+            listening.append(try admin.start(adminAddress))
+            self.admin = admin
+        }
+        control.sync { isReady = true }
         if let readyFile = configuration.readyFile {
             // Tells scripts and tests where the server listens, once it accepts: one address per line.
-            try AtomicFile.write(bound.map { $0.description + "\n" }.joined(), to: readyFile)
+            try AtomicFile.write(listening.map { $0.description + "\n" }.joined(), to: readyFile)
         }
         logger.notice("serving", metadata: [
             "listen": "\(bound.map(\.description).joined(separator: " "))",
+            "admin": "\(listening.dropFirst(bound.count).map(\.description).joined(separator: " "))",
             "domains": "\(catalog.policies.count)",
             "certificates": "\(catalog.certificates.pairs.count)",
             "rejected_policies": "\(report.rejectedPolicyFiles.count)",
@@ -87,11 +107,11 @@ public final class Server: @unchecked Sendable {
                 let (next, report) = try CatalogLoader.load(configuration, previous: catalog)
                 log(report)
                 let diff = CatalogDiff(before: catalog?.servedIDs ?? [:], after: next.servedIDs)
-                catalog = next
+                installed(next, report: report)
                 for worker in workers {
                     worker.queue.async { worker.replaceCatalog(next) }
                 }
-                StatusFile.write(next, report: report, configuration: configuration, logger: logger)
+                metrics.reloaded(success: true)
                 logger.notice("reloaded", metadata: [
                     "trigger": "\(trigger)",
                     "domains": "\(next.policies.count)",
@@ -104,9 +124,31 @@ public final class Server: @unchecked Sendable {
                     "ms": "\(MonotonicClock.milliseconds() - started)",
                 ])
             } catch {
+                metrics.reloaded(success: false)
                 logger.error("reload failed; still serving the previous policies: \(error)")
             }
         }
+    }
+
+    /// Records a newly loaded catalog: status file, metrics. Runs on the control queue.
+    private func installed(_ next: Catalog, report: CatalogLoader.Report) {
+        catalog = next
+        lastReport = report
+        StatusFile.write(statusDocument(), configuration: configuration, logger: logger)
+        metrics.loaded(next, report: report)
+        if certificateExpiryRefresh == nil {
+            // Remaining lifetimes drift between reloads: refresh them every minute.
+            let timer = DispatchSource.makeTimerSource(queue: control)
+            timer.schedule(deadline: .now() + 60, repeating: 60)
+            timer.setEventHandler { [self] in metrics.refreshCertificateExpiry(catalog?.certificates.pairs ?? []) }
+            timer.activate()
+            certificateExpiryRefresh = timer
+        }
+    }
+
+    private func statusDocument() -> String {
+        guard let catalog else { return "{}\n" }
+        return StatusDocument.render(catalog, report: lastReport, generatedAt: time(nil))
     }
 
     /// A fresh SSL_CTX comes with fresh random ticket keys, so rotating keys is swapping contexts: tickets from the

@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     /// Seconds before session-ticket keys are replaced (when tickets are enabled).
     public var ticketKeyLifetime = 12 * 3600
     public var http2 = HTTP2Settings()
+    /// Plain-HTTP admin endpoints (/healthz, /readyz, /metrics, /status); nil for none. Never the public address.
+    public var adminAddress: SocketAddress?
     /// Reload when files under the policy or certificate directories change (inotify); SIGHUP always reloads.
     public var watch = true
     /// Where `serve` writes status.json (what is served, from which file, pending errors) for `status`.

@@ -3,9 +3,8 @@ import Logging
 
 /// Writes `<state dir>/status.json` after every load, atomically, for `mta-sts-host status`.
 enum StatusFile {
-    static func write(_ catalog: Catalog, report: CatalogLoader.Report, configuration: ServerConfiguration, logger: Logger) {
+    static func write(_ text: String, configuration: ServerConfiguration, logger: Logger) {
         guard let directory = configuration.stateDirectory else { return }
-        let text = StatusDocument.render(catalog, report: report, generatedAt: time(nil))
         do {
             if mkdir(directory, 0o700) != 0, errno != EEXIST { throw StartupError("mkdir \(directory): \(String(cString: strerror(errno)))") }
             try AtomicFile.write(text, to: directory + "/status.json")

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import HTTP
 import Logging
@@ -21,13 +22,18 @@ final class Worker: @unchecked Sendable {
     private var lastExhaustionLog = -60
     private(set) var isDraining = false
     private var onDrained: (() -> Void)?
-    let statistics = WorkerStatistics()
+    private let metrics: ServerMetrics
+    /// Metric handles by label values, created once per loop so the request path does not allocate them.
+    private var requestCounters: [Int: Counter] = [:]
+    private var failureCounters: [String: Counter] = [:]
 
     /// Decrypted input lands here for every connection on this loop: one buffer, not one per connection.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 512, alignment: 16)
     let date = HTTPDate()
 
-    init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog, logger: Logger) {
+    init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog,
+         metrics: ServerMetrics, logger: Logger) {
+        self.metrics = metrics
         self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
         self.configuration = configuration
         self.tlsContext = tlsContext
@@ -64,11 +70,12 @@ final class Worker: @unchecked Sendable {
     private func accepted(_ descriptor: Int32) {
         let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
         connections[descriptor] = connection
-        statistics.accepted += 1
+        metrics.openConnections.increment()
     }
 
     func connectionClosed(_ connection: Connection) {
         connections[connection.descriptor] = nil
+        metrics.openConnections.decrement()
         if isDraining, connections.isEmpty {
             onDrained?()
             onDrained = nil
@@ -86,7 +93,6 @@ final class Worker: @unchecked Sendable {
 
     private func descriptorsExhausted(_ code: Int32) {
         let now = MonotonicClock.seconds()
-        statistics.acceptFailures += 1
         guard now - lastExhaustionLog >= 10 else { return }
         lastExhaustionLog = now
         logger.error("cannot accept connections: \(SocketError("accept", code: code)); pausing accepts briefly",
@@ -109,16 +115,23 @@ final class Worker: @unchecked Sendable {
     // MARK: events from connections
 
     func handshakeCompleted(_ tls: TLSConnection) {
-        statistics.handshakes += 1
+        metrics.handshakes.increment()
     }
 
     func handshakeFailed(reason: String) {
-        statistics.handshakeFailures += 1
+        let label = ServerMetrics.handshakeFailureReason(reason)
+        let counter = failureCounters[label] ?? ServerMetrics.handshakeFailures(reason: label)
+        failureCounters[label] = counter
+        counter.increment()
         logger.debug("TLS handshake failed", metadata: ["reason": "\(reason)"])
     }
 
     func requestAnswered(status: Int, head: HTTPRequestHead?, host: String?) {
-        statistics.requests += 1
+        let isHTTP2 = head?.version == .http2
+        let key = status * 2 + (isHTTP2 ? 1 : 0)
+        let counter = requestCounters[key] ?? ServerMetrics.requests(protocol: isHTTP2 ? "h2" : "http/1.1", status: status)
+        requestCounters[key] = counter
+        counter.increment()
         guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = ["status": "\(status)", "host": "\(host ?? "-")"]
         if let head {
@@ -127,15 +140,6 @@ final class Worker: @unchecked Sendable {
         }
         logger.info("request", metadata: metadata)
     }
-}
-
-/// Counters kept per loop (read by the loop only).
-final class WorkerStatistics {
-    var accepted = 0
-    var handshakes = 0
-    var handshakeFailures = 0
-    var requests = 0
-    var acceptFailures = 0
 }
 
 extension HTTPRequestHead.Method {

@@ -10,6 +10,8 @@ public final class TLSConnection {
     public private(set) var host: String?
     /// The SNI exactly as the client sent it (lower-cased); nil when it sent none.
     public private(set) var sentServerName: String?
+    /// Why we refused the handshake ourselves: `unknown_sni` or `missing_sni`.
+    public private(set) var refusal: String?
 
     public init(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
         self.ssl = SSL_new(context.context)!
@@ -38,8 +40,10 @@ public final class TLSConnection {
             self.host = host
             return nil
         case .unknownName:
+            refusal = "unknown_sni"
             return Alert.unrecognizedName
         case .missingName:
+            refusal = "missing_sni"
             return Alert.handshakeFailure
         }
     }

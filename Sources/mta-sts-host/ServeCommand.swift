@@ -1,5 +1,7 @@
 import ArgumentParser
+import CoreMetrics
 import Logging
+import Prometheus
 import Reactor
 import Server
 
@@ -17,6 +19,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Address to listen on, ADDR:PORT; repeat for more. [::] is dual-stack.", valueName: "addr:port"))
     var listen: [String] = ["[::]:443"]
+
+    @Option(help: ArgumentHelp("Plain-HTTP admin address for /healthz, /readyz, /metrics, /status (e.g. 127.0.0.1:9443); off by default. Keep it private.", valueName: "addr:port"))
+    var admin: String?
 
     @Option(help: "Directory of <domain>.txt policy files.")
     var policies = "policies"
@@ -82,6 +87,9 @@ struct ServeCommand: ParsableCommand {
         for address in listen where SocketAddress(address) == nil {
             throw ValidationError("--listen \(address): expected ADDR:PORT, e.g. 127.0.0.1:8443 or [::]:443")
         }
+        if let admin, SocketAddress(admin) == nil {
+            throw ValidationError("--admin \(admin): expected ADDR:PORT, e.g. 127.0.0.1:9443")
+        }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if tlsTickets < 0 { throw ValidationError("--tls-tickets must be 0 or more") }
         if maxConcurrentStreams < 1 { throw ValidationError("--max-concurrent-streams must be at least 1") }
@@ -112,7 +120,8 @@ struct ServeCommand: ParsableCommand {
                 policies: policies, certificates: certs, stateDirectory: stateDir,
                 listen: configuration.listen, logger: logger)
         }
-        let server = Server(configuration: configuration, logger: logger)
+        configuration.adminAddress = admin.flatMap(SocketAddress.init)
+        let server = Server(configuration: configuration, logger: logger, metricsExposition: Self.bootstrapMetrics(enabled: admin != nil))
         do {
             try server.start()
         } catch {
@@ -120,5 +129,13 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode.failure
         }
         server.runUntilStopped(shutdownTimeout: shutdownTimeout)
+    }
+
+    /// With an admin endpoint, metrics go to a Prometheus registry that /metrics renders; without, they are no-ops.
+    private static func bootstrapMetrics(enabled: Bool) -> @Sendable () -> [UInt8] {
+        guard enabled else { return { [] } }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return { registry.emitToBuffer() }
     }
 }
