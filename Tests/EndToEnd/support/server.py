@@ -1,6 +1,7 @@
 """Running the real `mta-sts-host serve` on port 0: start, wait for the ready file, read the port, stop."""
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
@@ -37,6 +38,7 @@ class ServerProcess:
         self.log_path = workdir / "stderr.log"
         self.argv = [str(binary), "serve", "--listen", listen, "--policies", str(policies),
                      "--certs", str(certs), "--ready-file", str(self.ready_path), "--workers", "1",
+                     "--state-dir", str(workdir / "state"),
                      *map(str, extra_args)]
         self.addresses: list[tuple[str, int]] = []
         self.ready_text = ""
@@ -94,6 +96,24 @@ class ServerProcess:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
+
+    def log_records(self) -> list[dict]:
+        """The log as objects, for a server started with `--log-format json` (one object per line)."""
+        complete = self.log_text().rpartition("\n")[0]  # a line still being written is left for later
+        return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
+
+    def wait_for_record(self, predicate, timeout: float = 5.0) -> dict | None:
+        """The first log record (`--log-format json`) for which `predicate` holds, waiting up to `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = next((record for record in self.log_records() if predicate(record)), None)
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.05)
+
+    def send_signal(self, signum: int) -> None:
+        """Signals the server process alone (`stop` signals its whole process group)."""
+        self.process.send_signal(signum)
 
     def stop(self) -> int | None:
         """SIGTERM, then SIGKILL after STOP_TIMEOUT; returns the exit status (None if it could not be reaped)."""
