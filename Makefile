@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := libssl-dev libnghttp2-dev pkg-config openssl curl nghttp2-client
 PYTHON ?= python3
-PY_PACKAGES := pytest h2
+PY_PACKAGES := pytest h2 prometheus_client
 BIN_DEBUG := .build/debug/mta-sts-host
 BIN_RELEASE := .build/release/mta-sts-host
 
@@ -32,8 +32,10 @@ test: build
 	$(SWIFT) test
 	MTA_STS_HOST_BIN=$(CURDIR)/$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/EndToEnd
 
-bench: release
-	bench/run.sh
+# nginx vs mta-sts-host with bench/anchors.sh (see bench/run.sh for BENCH_N, BENCH_RUNS, BENCH_SECS, BENCH_TESTS).
+# `make bench BIN=path/to/mta-sts-host` benchmarks that binary and skips `make release`.
+bench: $(if $(BIN),,release)
+	BIN="$(if $(BIN),$(BIN),$(CURDIR)/$(BIN_RELEASE))" bench/run.sh
 
 clean:
 	rm -rf .build .state
