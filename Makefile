@@ -26,7 +26,7 @@ release: deps
 
 # Serves the shipped sample policy on 127.0.0.1:8443 with a locally generated CA.
 run: release
-	$(BIN_RELEASE) serve --listen 127.0.0.1:8443 --policies policies --certs certs --self-signed --state-dir .state
+	$(BIN_RELEASE) serve --listen 127.0.0.1:8443 --policies policies --certs certs --self-signed --state-dir .state $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: build
 	$(SWIFT) test

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import CoreMetrics
 import Logging
 import Prometheus
@@ -68,6 +69,12 @@ struct ServeCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Reload when files in --policies or --certs change (SIGHUP always reloads).")
     var watch = true
 
+    @Option(help: ArgumentHelp("When started as root: continue as this user once the ports are bound (keys must stay readable to it for reloads).", valueName: "name"))
+    var user: String?
+
+    @Flag(help: "Allow running as root without --user (otherwise refused; prefer --user or CAP_NET_BIND_SERVICE).")
+    var allowRoot = false
+
     @Flag(help: "Refuse to start when any policy or certificate is rejected.")
     var strict = false
 
@@ -121,9 +128,17 @@ struct ServeCommand: ParsableCommand {
                 listen: configuration.listen, logger: logger)
         }
         configuration.adminAddress = admin.flatMap(SocketAddress.init)
+        if PrivilegeDrop.isRoot, user == nil, !allowRoot {
+            logger.critical("refusing to run as root: pass --user NAME to drop privileges after binding, start as a non-root user with CAP_NET_BIND_SERVICE, or pass --allow-root")
+            throw ExitCode.failure
+        }
         let server = Server(configuration: configuration, logger: logger, metricsExposition: Self.bootstrapMetrics(enabled: admin != nil))
         do {
             try server.start()
+            if let user, PrivilegeDrop.isRoot {
+                try PrivilegeDrop.switchTo(user: user)
+                logger.notice("dropped privileges", metadata: ["user": "\(user)", "uid": "\(geteuid())"])
+            }
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure

@@ -38,7 +38,7 @@ class ServerProcess:
         self.log_path = workdir / "stderr.log"
         self.argv = [str(binary), "serve", "--listen", listen, "--policies", str(policies),
                      "--certs", str(certs), "--ready-file", str(self.ready_path), "--workers", "1",
-                     "--state-dir", str(workdir / "state"),
+                     "--state-dir", str(workdir / "state"), "--allow-root",
                      *map(str, extra_args)]
         self.addresses: list[tuple[str, int]] = []
         self.ready_text = ""

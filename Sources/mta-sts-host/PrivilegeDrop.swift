@@ -1,0 +1,26 @@
+import Glibc
+
+/// Least privilege: a server started as root (to bind :443 and read keys) continues as `--user`.
+enum PrivilegeDrop {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Switches to `user`'s uid and primary gid with no supplementary groups. Applies to every thread (glibc).
+    static func switchTo(user: String) throws {
+        guard let entry = getpwnam(user) else { throw Failure(description: "--user \(user): no such user") }
+        let uid = entry.pointee.pw_uid
+        let gid = entry.pointee.pw_gid
+        guard setgroups(0, nil) == 0 else { throw failure("setgroups") }
+        guard setgid(gid) == 0 else { throw failure("setgid(\(gid))") }
+        guard setuid(uid) == 0 else { throw failure("setuid(\(uid))") }
+        // Dropping must be irreversible.
+        guard setuid(0) != 0 else { throw Failure(description: "could regain root after dropping to \(user)") }
+    }
+
+    private static func failure(_ call: String) -> Failure {
+        Failure(description: "\(call): \(String(cString: strerror(errno)))")
+    }
+
+    static var isRoot: Bool { geteuid() == 0 }
+}
