@@ -16,6 +16,8 @@ final class Connection {
     private var sources: SocketSources!
     private var exchange: ProtocolExchange?
     let descriptor: Int32
+    /// The slot this connection holds under the per-client limit, if one is set.
+    var clientAddress: ClientAddress?
 
     /// When the current phase times out (handshake, request head, idle, stalled write, lingering close).
     private(set) var deadline: Int

@@ -44,9 +44,11 @@ public final class Server: @unchecked Sendable {
         control.sync { installed(catalog, report: report) }
         let tlsContext = try TLSServerContext(settings: configuration.tls)
         let (bound, descriptors) = try bindListeners()
+        let clientLimiter = configuration.maxConnectionsPerClient > 0
+            ? ClientAddressLimiter(limit: configuration.maxConnectionsPerClient) : nil
         workers = (0..<max(1, configuration.workers)).map {
             Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, metrics: metrics,
-                   logger: logger)
+                   clientLimiter: clientLimiter, logger: logger)
         }
         for (worker, workerDescriptors) in zip(workers, descriptors) {
             worker.queue.sync { worker.start(listening: workerDescriptors) }

@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var maxRequestsPerConnection = 1000
     /// Open connections in the whole process; at the limit, new ones wait in the listen backlog.
     public var maxConnections = 100_000
+    /// Open connections from one IP address; 0 for no limit (senders behind one NAT can be many).
+    public var maxConnectionsPerClient = 0
     public var tls = TLSSettings()
     /// Seconds before session-ticket keys are replaced (when tickets are enabled).
     public var ticketKeyLifetime = 12 * 3600

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Dispatch
+import Glibc
 import HTTP
 import Logging
 import Reactor
@@ -23,6 +24,7 @@ final class Worker: @unchecked Sendable {
     private(set) var isDraining = false
     private var onDrained: (() -> Void)?
     private let metrics: ServerMetrics
+    private let clientLimiter: ClientAddressLimiter?
     /// Metric handles by label values, created once per loop so the request path does not allocate them.
     private var requestCounters: [Int: Counter] = [:]
     private var failureCounters: [String: Counter] = [:]
@@ -32,8 +34,9 @@ final class Worker: @unchecked Sendable {
     let date = HTTPDate()
 
     init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog,
-         metrics: ServerMetrics, logger: Logger) {
+         metrics: ServerMetrics, clientLimiter: ClientAddressLimiter?, logger: Logger) {
         self.metrics = metrics
+        self.clientLimiter = clientLimiter
         self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
         self.configuration = configuration
         self.tlsContext = tlsContext
@@ -68,7 +71,17 @@ final class Worker: @unchecked Sendable {
     var connectionCount: Int { connections.count }
 
     private func accepted(_ descriptor: Int32) {
+        var clientAddress: ClientAddress?
+        if let clientLimiter {
+            clientAddress = clientLimiter.admit(descriptor)
+            guard clientAddress != nil else {
+                // Over the per-client limit: closed before any TLS work is spent on it.
+                close(descriptor)
+                return
+            }
+        }
         let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
+        connection.clientAddress = clientAddress
         connections[descriptor] = connection
         metrics.openConnections.increment()
     }
@@ -76,6 +89,7 @@ final class Worker: @unchecked Sendable {
     func connectionClosed(_ connection: Connection) {
         connections[connection.descriptor] = nil
         metrics.openConnections.decrement()
+        if let address = connection.clientAddress { clientLimiter?.release(address) }
         if isDraining, connections.isEmpty {
             onDrained?()
             onDrained = nil

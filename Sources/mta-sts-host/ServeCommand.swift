@@ -54,6 +54,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Open connections at most; beyond it new ones wait in the listen backlog.")
     var maxConnections = 100_000
 
+    @Option(help: "Open connections from one IP address at most; 0 for no limit.")
+    var maxConnectionsPerClient = 0
+
     @Option(help: "TLS 1.3 session tickets per handshake (0 disables resumption; senders rarely resume).")
     var tlsTickets = 0
 
@@ -116,6 +119,7 @@ struct ServeCommand: ParsableCommand {
         configuration.idleTimeout = idleTimeout
         configuration.maxRequestsPerConnection = maxRequestsPerConnection
         configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerClient = maxConnectionsPerClient
         configuration.tls.sessionTickets = tlsTickets
         configuration.tls.alpnProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         configuration.http2.maxConcurrentStreams = maxConcurrentStreams
