@@ -120,6 +120,22 @@ class H2Connection:
             self.read_available()
         return sent
 
+    def send_until_blocked(self, pieces, stall: float = 1.0) -> tuple[int, bool]:
+        """Sends each of `pieces` (an iterable of bytes) without reading anything, until one cannot be written
+        for `stall` seconds. Returns (pieces written completely, whether sending stalled). A stalled connection
+        is left unusable for sending (a record may be half written)."""
+        self.sock.settimeout(stall)
+        written = 0
+        try:
+            for piece in pieces:
+                self.sock.sendall(piece)
+                written += 1
+        except (TimeoutError, socket.timeout):
+            return written, True
+        except CLOSED_ERRORS:
+            self.closed = True
+        return written, False
+
     # receiving
 
     def _fill(self, timeout: float) -> bool:
