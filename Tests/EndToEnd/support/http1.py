@@ -52,6 +52,12 @@ def tls_connect(port: int, sni: str | None, ca_path: pathlib.Path | None, *, hos
         raise
 
 
+def served_certificate(port: int, sni: str, ca_path: pathlib.Path) -> bytes:
+    """The leaf certificate (DER) a new, verified connection with SNI `sni` gets."""
+    with tls_connect(port, sni, ca_path) as sock:
+        return sock.getpeercert(binary_form=True)
+
+
 def client_hello(sni: str) -> bytes:
     """The bytes of a real TLS ClientHello for `sni`, produced without any network I/O."""
     context = client_context(None)

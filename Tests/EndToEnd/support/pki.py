@@ -159,3 +159,38 @@ def install_named(directory: pathlib.Path, stem: str, leaf: Leaf, cert_suffix: s
     cert = _write(directory / f"{stem}{cert_suffix}", leaf.cert_pem)
     key = _write(directory / f"{stem}.key", key_pem if key_pem is not None else leaf.key_pem, 0o600)
     return cert, key
+
+
+def _replace_symlink(link: pathlib.Path, target: pathlib.Path | str) -> None:
+    """Points `link` at `target` in one rename(2): readers see the old link or the new one, never none."""
+    staged = link.with_name(f".{link.name}.new")
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(target)
+    os.replace(staged, link)
+
+
+def renew_certbot(live_root: pathlib.Path, leaf: Leaf, ca: CertificateAuthority, version: int) -> None:
+    """A certbot renewal of the lineage `install_certbot` laid out for `leaf`'s name: writes
+    `archive/<name>/{cert,chain,fullchain,privkey}<version>.pem`, then swaps each `live/<name>/` link to them."""
+    name = leaf.subject_cn
+    archive = live_root / "archive" / name
+    _write(archive / f"cert{version}.pem", leaf.cert_pem)
+    _write(archive / f"chain{version}.pem", ca.cert_pem)
+    _write(archive / f"fullchain{version}.pem", leaf.cert_pem + ca.cert_pem)
+    _write(archive / f"privkey{version}.pem", leaf.key_pem, 0o600)
+    for stem in ("cert", "chain", "fullchain", "privkey"):
+        _replace_symlink(live_root / "live" / name / f"{stem}.pem",
+                         pathlib.Path("..", "..", "archive", name, f"{stem}{version}.pem"))
+
+
+def swap_kubernetes_secret(directory: pathlib.Path, leaf: Leaf, payload_name: str) -> None:
+    """What the kubelet's atomic writer does when a secret laid out by `install_kubernetes_secret(...,
+    atomic_writer=True)` changes: writes the new payload into `directory/<payload_name>/` (a `..`-prefixed name),
+    renames a new link over `..data`, then removes the old payload folder."""
+    old_payload = directory / os.readlink(directory / "..data")
+    _write(directory / payload_name / "tls.crt", leaf.cert_pem)
+    _write(directory / payload_name / "tls.key", leaf.key_pem, 0o600)
+    _replace_symlink(directory / "..data", payload_name)
+    for file in old_payload.iterdir():
+        file.unlink()
+    old_payload.rmdir()

@@ -36,9 +36,10 @@ class ServerProcess:
         workdir.mkdir(parents=True, exist_ok=True)
         self.ready_path = workdir / "ready"
         self.log_path = workdir / "stderr.log"
+        self.state_dir = workdir / "state"  # --state-dir: status.json
         self.argv = [str(binary), "serve", "--listen", listen, "--policies", str(policies),
                      "--certs", str(certs), "--ready-file", str(self.ready_path), "--workers", "1",
-                     "--state-dir", str(workdir / "state"), "--allow-root",
+                     "--state-dir", str(self.state_dir), "--allow-root",
                      *map(str, extra_args)]
         self.addresses: list[tuple[str, int]] = []
         self.ready_text = ""
@@ -54,8 +55,9 @@ class ServerProcess:
     def port(self) -> int:
         return self.addresses[0][1]
 
-    def wait_ready(self, timeout: float = READY_TIMEOUT) -> "ServerProcess":
-        """Waits until the ready file holds complete lines; fails early if the process exits."""
+    def wait_ready(self, timeout: float = READY_TIMEOUT, interval: float = 0.02) -> "ServerProcess":
+        """Waits until the ready file holds complete lines, looking every `interval` seconds (0: without pause,
+        to act the moment it appears); fails early if the process exits."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -69,7 +71,7 @@ class ServerProcess:
                 self.ready_text = text
                 self.addresses = parse_ready_file(text)
                 return self
-            time.sleep(0.02)
+            time.sleep(interval)
         self.stop()
         raise AssertionError(f"server did not write {self.ready_path} within {timeout} s\n"
                              f"argv: {self.argv}\n{self.log_tail()}")
