@@ -15,6 +15,8 @@ public enum ListeningSocket {
                 // `[::]` accepts IPv4 too (dual stack), whatever the system default is.
                 try setOption(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, address.host == "::" ? 0 : 1, "IPV6_V6ONLY")
             }
+            // Accepted sockets inherit it: a TLS flight or response written in pieces is never held back by Nagle.
+            try setOption(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
             // Wake us only once the client has sent its ClientHello.
             try? setOption(descriptor, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1, "TCP_DEFER_ACCEPT")
             try address.withSockaddr { pointer, length in

@@ -11,7 +11,6 @@ final class Connection {
 
     private(set) var state = State.handshaking
     private unowned let worker: Worker
-    private let catalog: Catalog
     private let tls: TLSConnection
     private var sources: SocketSources!
     private var exchange: ProtocolExchange?
@@ -19,8 +18,9 @@ final class Connection {
     /// The slot this connection holds under the per-client limit, if one is set.
     var clientAddress: ClientAddress?
 
-    /// When the current phase times out (handshake, request head, idle, stalled write, lingering close).
-    private(set) var deadline: Int
+    /// When the current phase times out (handshake, request head, idle, stalled write, lingering close), in
+    /// coarse monotonic milliseconds.
+    private(set) var deadline = 0
     private var wasMidRequest = false
     /// Response bytes the socket has not taken yet.
     private var output: [UInt8] = []
@@ -29,9 +29,8 @@ final class Connection {
     init(descriptor: Int32, worker: Worker, catalog: Catalog) {
         self.descriptor = descriptor
         self.worker = worker
-        self.catalog = catalog
         self.tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor, selection: catalog.selection)
-        self.deadline = MonotonicClock.seconds() + worker.configuration.handshakeTimeout
+        expire(in: worker.configuration.handshakeTimeout)
         sources = SocketSources(descriptor: descriptor, queue: worker.queue,
                                 onReadable: { [unowned self] in readable() },
                                 onWritable: { [unowned self] in writable() })
@@ -62,7 +61,11 @@ final class Connection {
         }
     }
 
-    /// Called by the worker's once-a-second sweep when `deadline` has passed.
+    private func expire(in seconds: Int) {
+        deadline = MonotonicClock.coarseMilliseconds() + seconds * 1000
+    }
+
+    /// Called by the worker's sweep (four times a second) once `deadline` has passed.
     func timedOut() {
         switch state {
         case .open where outputSent < output.count:
@@ -93,7 +96,7 @@ final class Connection {
         case .done:
             state = .open
             exchange = makeExchange()
-            deadline = MonotonicClock.seconds() + worker.configuration.headerTimeout
+            expire(in: worker.configuration.headerTimeout)
             worker.handshakeCompleted(tls)
             // HTTP/2 speaks first (SETTINGS); an HTTP/1.1 request often arrived with the client's Finished.
             exchange?.produce(output: &output)
@@ -113,9 +116,12 @@ final class Connection {
     private func makeExchange() -> ProtocolExchange {
         let worker = self.worker
         let tls = self.tls
-        let catalog = self.catalog
         let context = ExchangeContext(
-            decide: { head in catalog.responder.decide(head, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost) },
+            // The worker's current snapshot, so a reload reaches requests on connections already open.
+            decide: { head in
+                let catalog = worker.catalog
+                return catalog.responder.decide(head, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost)
+            },
             answered: { status, head in worker.requestAnswered(status: status, head: head, host: tls.host) },
             date: { worker.date.current() },
             isDraining: { worker.isDraining },
@@ -171,7 +177,7 @@ final class Connection {
                 // Back-pressure: read nothing more until the client takes what it asked for.
                 sources.setReading(false)
                 sources.setWriting(true)
-                deadline = MonotonicClock.seconds() + worker.configuration.idleTimeout
+                expire(in: worker.configuration.idleTimeout)
                 return false
             case .closed, .failed:
                 close()
@@ -189,9 +195,9 @@ final class Connection {
     private func updateDeadline(_ exchange: ProtocolExchange) {
         let midRequest = exchange.isMidRequest
         if midRequest, !wasMidRequest {
-            deadline = MonotonicClock.seconds() + worker.configuration.headerTimeout
+            expire(in: worker.configuration.headerTimeout)
         } else if !midRequest {
-            deadline = MonotonicClock.seconds() + worker.configuration.idleTimeout
+            expire(in: worker.configuration.idleTimeout)
         }
         wasMidRequest = midRequest
     }
@@ -204,7 +210,7 @@ final class Connection {
         tls.shutdown()
         Glibc.shutdown(descriptor, Int32(SHUT_WR))
         state = .lingering
-        deadline = MonotonicClock.seconds() + 2
+        expire(in: 2)
         sources.setReading(true)
         discardUntilClosed()
     }

@@ -15,8 +15,8 @@ final class Worker: @unchecked Sendable {
     private(set) var tlsContext: TLSServerContext
     private let logger: Logger
     private let maxConnections: Int
-    /// The snapshot new connections start with; replaced on reload.
-    private var catalog: Catalog
+    /// The current snapshot: new connections take their certificates from it, every request its answer.
+    private(set) var catalog: Catalog
     private var connections: [Int32: Connection] = [:]
     private var acceptors: [Acceptor] = []
     private var sweepTimer: DispatchSourceTimer?
@@ -58,7 +58,7 @@ final class Worker: @unchecked Sendable {
             acceptor.start()
         }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(250))
+        timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250), leeway: .milliseconds(50))
         timer.setEventHandler { [unowned self] in sweep() }
         timer.activate()
         sweepTimer = timer
@@ -99,7 +99,7 @@ final class Worker: @unchecked Sendable {
 
     /// Closes connections whose phase (handshake, head, idle, lingering close) ran out of time.
     private func sweep() {
-        let now = MonotonicClock.seconds()
+        let now = MonotonicClock.coarseMilliseconds()
         for connection in connections.values where connection.deadline <= now {
             connection.timedOut()
         }

@@ -30,6 +30,8 @@ public final class TLSServerContext: @unchecked Sendable {
         _ = shim_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
         // Idle connections give their buffers back; writes may be retried from another address.
         _ = shim_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+        // Read whole socket buffers, not record header then body: one recv per request instead of two.
+        shim_SSL_CTX_set_read_ahead(context, 1)
 
         _ = shim_SSL_CTX_set_servername_callback(context, serverNameCallback)
         SSL_CTX_set_alpn_select_cb(context, alpnSelectCallback, Unmanaged.passUnretained(self).toOpaque())
