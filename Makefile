@@ -7,7 +7,7 @@ PY_PACKAGES := pytest h2 prometheus_client
 BIN_DEBUG := .build/debug/mta-sts-host
 BIN_RELEASE := .build/release/mta-sts-host
 
-.PHONY: deps build release run test test-unit test-e2e test-container bench clean
+.PHONY: deps build release run test test-unit test-e2e test-long test-container bench clean
 
 # Installs the Debian and Python packages the build and the tests need, only when missing.
 deps:
@@ -30,7 +30,11 @@ run: release
 
 test: build
 	$(SWIFT) test
-	MTA_STS_HOST_BIN=$(CURDIR)/$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/EndToEnd
+	MTA_STS_HOST_BIN=$(CURDIR)/$(BIN_DEBUG) $(PYTHON) -m pytest -q -m "not long" Tests/EndToEnd
+
+# The minute-scale hostile-traffic tests (`@pytest.mark.long`) that `make test` skips.
+test-long: build
+	MTA_STS_HOST_BIN=$(CURDIR)/$(BIN_DEBUG) $(PYTHON) -m pytest -q -s -m long Tests/EndToEnd
 
 # The image for real (root, podman): static release build, `podman build --target prebuilt`, run locked down,
 # fetch, SIGHUP reload, HEALTHCHECK, SIGTERM stop. ~2 min from a cold build, ~30 s with the binary built.

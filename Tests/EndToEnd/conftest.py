@@ -13,6 +13,11 @@ from support.server import ServerProcess
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: a minute-scale hostile-traffic test; `make test` skips these, "
+                                       "`make test-long` runs only them")
+
+
 @pytest.fixture(scope="session")
 def binary() -> pathlib.Path:
     """The `mta-sts-host` executable: $MTA_STS_HOST_BIN, else <repo>/.build/debug/mta-sts-host."""
@@ -47,11 +52,22 @@ class ServerLauncher:
         self.workdir = workdir
         self.servers: list[ServerProcess] = []
 
-    def __call__(self, world: worlds.World, *extra_args: str, listen: str = "127.0.0.1:0") -> ServerProcess:
-        server = ServerProcess(self.binary, self.workdir / f"server-{len(self.servers)}", world.policies_dir,
-                               world.certs_dir, extra_args, listen=listen)
+    def __call__(self, world: worlds.World, *extra_args: str, listen: str = "127.0.0.1:0",
+                 nofile: int | None = None) -> ServerProcess:
+        """`nofile`: the server's RLIMIT_NOFILE (soft and hard), else it inherits the test process's limits."""
+        workdir = self.workdir / f"server-{len(self.servers)}"
+        binary = self.binary if nofile is None else self._with_nofile(workdir, nofile)
+        server = ServerProcess(binary, workdir, world.policies_dir, world.certs_dir, extra_args, listen=listen)
         self.servers.append(server)
         return server.wait_ready()
+
+    def _with_nofile(self, workdir: pathlib.Path, nofile: int) -> pathlib.Path:
+        """A script that execs the binary under `prlimit --nofile`: the server keeps the script's process id."""
+        workdir.mkdir(parents=True, exist_ok=True)
+        script = workdir / "mta-sts-host-nofile"
+        script.write_text(f'#!/bin/sh\nexec prlimit --nofile={nofile}:{nofile} -- "{self.binary}" "$@"\n')
+        script.chmod(0o755)
+        return script
 
     def stop_all(self) -> list[ServerProcess]:
         """Stops every server; returns those that had exited on their own before (crashed)."""

@@ -1,6 +1,8 @@
-"""What Linux tells about the server process and its sockets: resident memory and TCP connection states."""
+"""What Linux tells about the server process and its sockets: resident memory, CPU time, open descriptors and
+TCP connection states."""
 from __future__ import annotations
 
+import os
 import pathlib
 
 TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT",
@@ -26,3 +28,15 @@ def tcp_connection(local_port: int, remote_port: int) -> dict | None:
             tx_queue, rx_queue = (int(value, 16) for value in fields[4].split(":"))
             return {"state": TCP_STATES.get(int(fields[3], 16), fields[3]), "tx_queue": tx_queue, "rx_queue": rx_queue}
     return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time `pid` has used so far, in seconds (utime + stime from /proc/PID/stat)."""
+    stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 (state) is fields[0]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_descriptors(pid: int) -> int:
+    """How many file descriptors `pid` has open, from /proc/PID/fd."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
