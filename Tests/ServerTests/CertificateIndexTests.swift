@@ -1,0 +1,51 @@
+import Testing
+import TLS
+
+/// SNI lookup over real certificates (issued by the local CA): exact names, wildcards, defaults.
+struct CertificateIndexTests {
+    let directory = PolicyTestDirectory()
+
+    func issue(_ name: String, _ dnsNames: [String]) throws -> CertificateKeyPair {
+        let ca = try SelfSignedAuthority.loadOrCreateCA(directory: directory.path + "/ca")
+        let certificate = directory.path + "/\(name).crt", key = directory.path + "/\(name).key"
+        try SelfSignedAuthority.issue(dnsNames: dnsNames, ca: ca, certificatePath: certificate, keyPath: key)
+        return try CertificateKeyPair(certificatePath: certificate, keyPath: key)
+    }
+
+    @Test func findsExactNamesBeforeWildcardsAndIgnoresCase() throws {
+        let exact = try issue("exact", ["mta-sts.a.test"])
+        let wildcard = try issue("wildcard", ["*.a.test", "*.b.test"])
+        let index = CertificateIndex(pairs: [wildcard, exact])
+        #expect(index.pairs(forServerName: "mta-sts.a.test")?.map(\.certificatePath) == [exact.certificatePath])
+        #expect(index.pairs(forServerName: "MTA-STS.B.test")?.map(\.certificatePath) == [wildcard.certificatePath])
+        #expect(index.pairs(forServerName: "other.a.test")?.map(\.certificatePath) == [wildcard.certificatePath])
+    }
+
+    @Test(arguments: ["a.test", "deep.mta-sts.b.test", "b.test.", "", ".", "test"])
+    func wildcardsCoverExactlyOneLabel(name: String) throws {
+        let index = CertificateIndex(pairs: [try issue("wildcard", ["*.b.test", "*.a.test"])])
+        #expect(index.pairs(forServerName: name) == nil)
+    }
+
+    @Test func selectionRefusesUnknownAndMissingNamesUnlessThereIsADefault() throws {
+        let index = CertificateIndex(pairs: [try issue("a", ["mta-sts.a.test"])])
+        let strict = ServerNameSelection(index: index, defaultHost: nil)
+        guard case .unknownName("mta-sts.z.test") = strict.select(serverName: "mta-sts.z.test") else { Issue.record(); return }
+        guard case .missingName = strict.select(serverName: nil) else { Issue.record(); return }
+        guard case .use(_, let host) = strict.select(serverName: "Mta-Sts.A.Test") else { Issue.record(); return }
+        #expect(host == "mta-sts.a.test")
+
+        let lenient = ServerNameSelection(index: index, defaultHost: "MTA-STS.a.test")
+        guard case .use(_, let fallback) = lenient.select(serverName: nil) else { Issue.record(); return }
+        #expect(fallback == "mta-sts.a.test")
+        // A default host never answers for a name the client did send.
+        guard case .unknownName = lenient.select(serverName: "mta-sts.z.test") else { Issue.record(); return }
+    }
+
+    @Test func findsPairsInEveryLayoutAndNothingElse() {
+        let files: Set<String> = ["fullchain.pem", "privkey.pem", "cert.pem", "chain.pem", "tls.crt", "tls.key",
+                                  "a.crt", "a.key", "b.pem", "b.key", "c.crt", "orphan.key", "README.md"]
+        let pairs = CertificateDirectory.pairs(among: files).map { "\($0.0)+\($0.1)" }
+        #expect(pairs == ["fullchain.pem+privkey.pem", "tls.crt+tls.key", "a.crt+a.key", "b.pem+b.key"])
+    }
+}
