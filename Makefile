@@ -3,7 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := libssl-dev libnghttp2-dev pkg-config openssl curl nghttp2-client
 PYTHON ?= python3
-PY_PACKAGES := pytest h2 prometheus_client
+# pip name[:import name]
+PY_PACKAGES := pytest h2 prometheus_client pyyaml:yaml
 BIN_DEBUG := .build/debug/mta-sts-host
 BIN_RELEASE := .build/release/mta-sts-host
 
@@ -16,13 +17,14 @@ deps:
 	  echo "installing Debian packages:" $$missing; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@for p in $(PY_PACKAGES); do $(PYTHON) -c "import $$p" 2>/dev/null || { echo "installing Python package $$p"; $(PYTHON) -m pip install -q $$p; }; done
+	@for p in $(PY_PACKAGES); do $(PYTHON) -c "import $${p##*:}" 2>/dev/null || { echo "installing Python package $${p%%:*}"; $(PYTHON) -m pip install -q $${p%%:*}; }; done
 
 build: deps
 	$(SWIFT) build
 
+# Static Swift runtime: the binary runs on bookworm-slim (the container) and maps fewer shared libraries.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # Serves the shipped sample policy on 127.0.0.1:8443 with a locally generated CA.
 run: release

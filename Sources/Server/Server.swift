@@ -177,6 +177,8 @@ public final class Server: @unchecked Sendable {
             exit(0)
         }
         shuttingDown = true
+        // Load balancers and Kubernetes stop sending new clients while in-flight requests finish.
+        isReady = false
         logger.notice("stopping: finishing in-flight requests", metadata: ["timeout_s": "\(timeout)"])
         let group = DispatchGroup()
         for worker in workers {
