@@ -105,3 +105,19 @@ def test_reloads_are_counted(admin_server):
     while value(samples(admin_server), "mta_sts_reloads_total", result="success") == before:
         assert time.monotonic() < deadline, "reload not counted"
         time.sleep(0.1)
+
+
+def test_readiness_turns_503_while_draining(admin_server, world):
+    # A request head in progress keeps the server draining, not yet exited.
+    slow = http1.tls_connect(admin_server.port, HOST_A, world.ca_path)
+    try:
+        slow.sendall(b"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: ")
+        time.sleep(0.2)
+        os.kill(admin_server.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while admin_get(admin_server, "/readyz")[0] != 503:
+            assert time.monotonic() < deadline, "/readyz stayed 200 while draining"
+            time.sleep(0.05)
+        assert admin_get(admin_server, "/healthz")[0] == 200
+    finally:
+        slow.close()
