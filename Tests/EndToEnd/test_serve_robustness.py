@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from support.http1 import Connection, request, tcp_connect, tls_connect
+from support.http1 import Connection, client_hello, request, tcp_connect, tls_connect
 from support.worlds import HOST_A, POLICY_PATH
 
 NOT_TLS = {
@@ -31,6 +31,20 @@ def test_non_tls_bytes_are_closed_and_the_server_keeps_serving(abused_server, wo
         closed, received = connection.closed_within(5.0)
         assert closed, "the server kept a non-TLS connection open"
         assert b"STSv1" not in received
+        assert not received.startswith(b"HTTP/"), f"answered non-TLS bytes in plain HTTP: {received[:80]!r}"
+    assert_still_serves(abused_server, world)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_truncated_client_hello_then_close_is_closed_at_once(abused_server, world, fraction):
+    """Part of a real ClientHello, then FIN: closed on the EOF, long before the 10 s handshake timeout."""
+    hello = client_hello(HOST_A)
+    with Connection(tcp_connect(abused_server.port)) as connection:
+        connection.send(hello[:int(len(hello) * fraction)])
+        connection.sock.shutdown(socket.SHUT_WR)
+        closed, received = connection.closed_within(3.0)
+        assert closed, "the server kept a half-closed, truncated handshake open"
+        assert not received.startswith(b"HTTP/")
     assert_still_serves(abused_server, world)
 
 
