@@ -8,8 +8,10 @@ public struct HTTP2Settings: Sendable {
     public var maxHeaderListSize = 16_384
     /// Streams one connection may open before we send GOAWAY (bounds stream-id use and per-client work).
     public var maxStreamsPerConnection = 10_000
-    /// SETTINGS, PING, PRIORITY, WINDOW_UPDATE, RST_STREAM and empty DATA frames allowed per second.
-    public var maxControlFramesPerSecond = 200
+    /// SETTINGS, PING, PRIORITY, WINDOW_UPDATE, RST_STREAM and empty DATA frames allowed per second. Kept below
+    /// nghttp2's queued-ACK limit (100), so a flood packed into one TLS record meets our GOAWAY(ENHANCE_YOUR_CALM)
+    /// rather than nghttp2's silent close. A sender fetching a policy needs a handful.
+    public var maxControlFramesPerSecond = 50
     /// Requests reset for oversized headers before the whole connection is refused.
     public var maxRejectedHeaderBlocks = 10
     /// RST_STREAM token bucket (nghttp2's rapid-reset guard, CVE-2023-44487).
