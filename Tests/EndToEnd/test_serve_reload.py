@@ -576,7 +576,8 @@ def test_second_sigterm_exits_at_once_despite_a_request_in_progress(serve, world
 
 @pytest.mark.xfail(strict=True, reason="Server.start writes the ready file before runUntilStopped installs the "
                    "SIGTERM/SIGINT/SIGHUP handlers (after the file watcher's first scan): a signal in between takes "
-                   "the default action and kills the process")
+                   "the default action and kills the process (status -15), or is dropped while SIG_IGN is set "
+                   "and before the Dispatch source listens (the server then never stops)")
 def test_sigterm_the_moment_the_ready_file_appears_stops_gracefully(binary, world, tmp_path):
     """Scripts (and systemd, Kubernetes) may signal as soon as the server says it is ready."""
     for attempt in range(10):
@@ -585,7 +586,10 @@ def test_sigterm_the_moment_the_ready_file_appears_stops_gracefully(binary, worl
         try:
             server.wait_ready(interval=0)
             server.send_signal(signal.SIGTERM)
-            returncode = server.process.wait(5)
+            try:
+                outcome = f"exit status {server.process.wait(2)}"
+            except subprocess.TimeoutExpired:
+                outcome = "still running 2 s later: the SIGTERM was lost"
         finally:
             server.stop()
-        assert returncode == 0, f"attempt {attempt}: exit status {returncode}\n{server.log_tail()}"
+        assert outcome == "exit status 0", f"attempt {attempt}: {outcome}\n{server.log_tail()}"
