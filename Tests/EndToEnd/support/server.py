@@ -104,15 +104,6 @@ class ServerProcess:
         complete = self.log_text().rpartition("\n")[0]  # a line still being written is left for later
         return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
 
-    def wait_for_record(self, predicate, timeout: float = 5.0) -> dict | None:
-        """The first log record (`--log-format json`) for which `predicate` holds, waiting up to `timeout`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = next((record for record in self.log_records() if predicate(record)), None)
-            if found is not None or time.monotonic() >= deadline:
-                return found
-            time.sleep(0.05)
-
     def send_signal(self, signum: int) -> None:
         """Signals the server process alone (`stop` signals its whole process group)."""
         self.process.send_signal(signum)
