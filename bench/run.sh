@@ -92,7 +92,8 @@ log "options: -n $N -r $RUNS -t $SECS -H $HOLD -T $TESTS -p $PORT -w $WORK"
 OPTS=(-n "$N" -r "$RUNS" -t "$SECS" -H "$HOLD" -T "$TESTS" -p "$PORT" -w "$WORK")
 CUSTOM=("$BIN" serve --listen '{host}:{port}' --certs '{certs}' --policies '{domains}' --workers 1)
 # serve refuses to run as root without --allow-root (binaries from before that flag do not know it)
-if [ "$(id -u)" = 0 ] && "$BIN" serve --help 2>&1 | grep -q -- '--allow-root'; then CUSTOM+=(--allow-root); fi
+SERVE_HELP=$("$BIN" serve --help 2>&1 || true)   # not piped into grep -q: SIGPIPE + pipefail would hide a match
+if [ "$(id -u)" = 0 ] && [[ "$SERVE_HELP" == *--allow-root* ]]; then CUSTOM+=(--allow-root); fi
 CMD_NGINX="bench/anchors.sh nginx ${OPTS[*]}"
 CMD_OURS="bench/anchors.sh custom ${OPTS[*]} -- ${CUSTOM[*]}"
 
