@@ -8,7 +8,7 @@ PY_PACKAGES := pytest h2 prometheus_client pyyaml:yaml
 BIN_DEBUG := .build/debug/mta-sts-host
 BIN_RELEASE := .build/release/mta-sts-host
 
-.PHONY: deps build release run test test-unit test-e2e test-long test-container bench clean
+.PHONY: deps build release run test test-unit test-e2e test-long audit test-container bench clean
 
 # Installs the Debian and Python packages the build and the tests need, only when missing.
 deps:
@@ -37,6 +37,11 @@ test: build
 # The minute-scale hostile-traffic tests (`@pytest.mark.long`) that `make test` skips.
 test-long: build
 	MTA_STS_HOST_BIN=$(CURDIR)/$(BIN_DEBUG) $(PYTHON) -m pytest -q -s -m long Tests/EndToEnd
+
+# testssl.sh and sslscan against a local server, judged by Tests/Audit/check_findings.py; fails on a finding.
+# `make audit AUDIT_BIN=path/to/mta-sts-host` audits that binary and skips `make build`.
+audit: $(if $(AUDIT_BIN),,build)
+	AUDIT_BIN="$(if $(AUDIT_BIN),$(AUDIT_BIN),$(CURDIR)/$(BIN_DEBUG))" Tests/Audit/tls-audit.sh
 
 # The image for real (root, podman): static release build, `podman build --target prebuilt`, run locked down,
 # fetch, SIGHUP reload, HEALTHCHECK, SIGTERM stop. ~2 min from a cold build, ~30 s with the binary built.
