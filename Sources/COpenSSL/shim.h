@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/bn.h>
+#include <openssl/decoder.h>
 
 typedef int (*shim_servername_cb)(SSL *ssl, int *alert, void *arg);
 
@@ -59,6 +60,12 @@ static const uint64_t shim_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
 static const uint64_t shim_SSL_OP_NO_TICKET = SSL_OP_NO_TICKET;
 
 static inline void shim_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+// A reusable private-key decoder: creating one costs ~2 ms in OpenSSL 3.0, decoding with it ~60 us, against
+// ~360 us for each PEM_read_bio_PrivateKey (which builds a decoder every time).
+static inline OSSL_DECODER_CTX *shim_private_key_decoder(EVP_PKEY **output) {
+    return OSSL_DECODER_CTX_new_for_pkey(output, "PEM", NULL, NULL, OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
+}
 
 // --- certificate generation (SelfSignedAuthority) ---
 // EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen, which Swift cannot call.

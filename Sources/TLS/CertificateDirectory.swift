@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Finds certificate/key pairs below a directory, in the layouts operators already have:
@@ -44,30 +45,53 @@ public enum CertificateDirectory {
             result.problems.append("\(directory): \(error)")
             return result
         }
+        var toParse: [(candidate: Candidate, earlier: CertificateKeyPair?)] = []
         for candidate in candidates {
             let earlier = previous.pairs[candidate]
             if let earlier, earlier.signature == CertificateKeyPair.signature(of: candidate) {
                 result.pairs.append(earlier.pair)
-                continue
+            } else {
+                toParse.append((candidate, earlier?.pair))
             }
-            do {
-                result.parsedCount += 1
-                result.pairs.append(try CertificateKeyPair(certificatePath: candidate.certificatePath,
-                                                           keyPath: candidate.keyPath))
-                if isReadableByOthers(candidate.keyPath) {
-                    result.warnings.append("\(candidate.keyPath): private key is readable by other users; chmod 600 it")
+        }
+        result.parsedCount = toParse.count
+        for (item, outcome) in zip(toParse, parseInParallel(toParse.map(\.candidate))) {
+            switch outcome {
+            case .success(let pair):
+                result.pairs.append(pair)
+                if isReadableByOthers(item.candidate.keyPath) {
+                    result.warnings.append("\(item.candidate.keyPath): private key is readable by other users; chmod 600 it")
                 }
-            } catch {
-                if let earlier {
-                    result.problems.append("kept the previous \(candidate.certificatePath): \(error)")
-                    result.keptPrevious.append(candidate.certificatePath)
-                    result.pairs.append(earlier.pair)
+            case .failure(let error):
+                if let earlier = item.earlier {
+                    result.problems.append("kept the previous \(item.candidate.certificatePath): \(error)")
+                    result.keptPrevious.append(item.candidate.certificatePath)
+                    result.pairs.append(earlier)
                 } else {
-                    result.problems.append("skipped \(candidate.certificatePath): \(error)")
+                    result.problems.append("skipped \(item.candidate.certificatePath): \(error)")
                 }
             }
         }
         return result
+    }
+
+    /// Parses on every CPU: OpenSSL 3.0 spends ~0.2 ms per pair, which is seconds at 50,000 domains.
+    private static func parseInParallel(_ candidates: [Candidate]) -> [Result<CertificateKeyPair, Error>] {
+        let chunks = max(1, min(candidates.count / 64, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let results = UnsafeMutableBufferPointer<Result<CertificateKeyPair, Error>?>.allocate(capacity: candidates.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let slots = UncheckedResults(results)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let loader = CertificateLoader()
+            for index in stride(from: chunk, to: candidates.count, by: chunks) {
+                let candidate = candidates[index]
+                slots.buffer[index] = Result {
+                    try loader.load(certificatePath: candidate.certificatePath, keyPath: candidate.keyPath)
+                }
+            }
+        }
+        return results.map { $0! }
     }
 
     public struct DirectoryError: Error, CustomStringConvertible {
@@ -142,4 +166,10 @@ public enum CertificateDirectory {
         var info = stat()
         return stat(path, &info) == 0 && info.st_mode & S_IROTH != 0
     }
+}
+
+/// Disjoint slots written by concurrentPerform's iterations: each index by exactly one of them.
+private struct UncheckedResults: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Result<CertificateKeyPair, Error>?>
+    init(_ buffer: UnsafeMutableBufferPointer<Result<CertificateKeyPair, Error>?>) { self.buffer = buffer }
 }

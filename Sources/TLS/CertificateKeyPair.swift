@@ -21,27 +21,20 @@ public final class CertificateKeyPair: @unchecked Sendable {
     let key: OpaquePointer
 
     /// Loads a PEM chain (leaf first) and a PEM private key; fails when they do not match.
-    public init(certificatePath: String, keyPath: String) throws {
+    public convenience init(certificatePath: String, keyPath: String) throws {
+        let pair = try CertificateLoader().load(certificatePath: certificatePath, keyPath: keyPath)
+        X509_up_ref(pair.leaf)
+        _ = EVP_PKEY_up_ref(pair.key)
+        self.init(certificatePath: certificatePath, keyPath: keyPath, signature: pair.signature,
+                  leaf: pair.leaf, chain: X509_chain_up_ref(pair.chain), key: pair.key)
+    }
+
+    /// Takes ownership of one reference to each OpenSSL object.
+    init(certificatePath: String, keyPath: String, signature: [FileSignature?],
+         leaf: OpaquePointer, chain: OpaquePointer, key: OpaquePointer) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
-        // Taken before reading, so a write racing with the read shows up as a change next time.
-        self.signature = [FileSignature(path: certificatePath), FileSignature(path: keyPath)]
-        ERR_clear_error()
-        let certificates = try Self.readCertificates(certificatePath)
-        guard let leaf = certificates.first else {
-            throw TLSError("no certificate in \(certificatePath)", reasons: [])
-        }
-        let chain = shim_sk_X509_new_null()!
-        for extra in certificates.dropFirst() { _ = shim_sk_X509_push(chain, extra) }
-        guard let key = Self.readKey(keyPath) else {
-            X509_free(leaf); shim_sk_X509_pop_free(chain)
-            throw TLSError.drain("cannot read a private key from \(keyPath)")
-        }
-        guard X509_check_private_key(leaf, key) == 1 else {
-            X509_free(leaf); shim_sk_X509_pop_free(chain); EVP_PKEY_free(key)
-            ERR_clear_error()
-            throw TLSError("private key \(keyPath) does not match certificate \(certificatePath)", reasons: [])
-        }
+        self.signature = signature
         self.leaf = leaf
         self.chain = chain
         self.key = key
@@ -62,22 +55,6 @@ public final class CertificateKeyPair: @unchecked Sendable {
         X509_free(leaf)
         shim_sk_X509_pop_free(chain)
         EVP_PKEY_free(key)
-    }
-
-    private static func readCertificates(_ path: String) throws -> [OpaquePointer] {
-        guard let bio = BIO_new_file(path, "r") else { throw TLSError.drain("cannot open \(path)") }
-        defer { BIO_free(bio) }
-        var certificates: [OpaquePointer] = []
-        while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) { certificates.append(certificate) }
-        // The loop ends on "no start line" once the file is exhausted; that is not an error.
-        ERR_clear_error()
-        return certificates
-    }
-
-    private static func readKey(_ path: String) -> OpaquePointer? {
-        guard let bio = BIO_new_file(path, "r") else { return nil }
-        defer { BIO_free(bio) }
-        return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
     }
 
     private static func dnsNames(of certificate: OpaquePointer) -> [String] {

@@ -1,0 +1,122 @@
+import COpenSSL
+import Glibc
+
+/// Parses certificate/key pairs quickly: one private-key decoder reused for every key, and intermediates shared
+/// between chains (every certbot chain repeats the same one or two). Not thread-safe: one loader per thread.
+final class CertificateLoader {
+    private let keyOutput = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+    private let keyDecoder: OpaquePointer?
+    /// Parsed certificates by their PEM text; only chain certificates (not leaves) are looked up.
+    private var intermediates: [Substring: OpaquePointer] = [:]
+
+    init() {
+        keyOutput.initialize(to: nil)
+        keyDecoder = shim_private_key_decoder(keyOutput)
+    }
+
+    deinit {
+        OSSL_DECODER_CTX_free(keyDecoder)
+        intermediates.values.forEach { X509_free($0) }
+        keyOutput.deallocate()
+    }
+
+    func load(certificatePath: String, keyPath: String) throws -> CertificateKeyPair {
+        // Taken before reading, so a write racing with the read shows up as a change next time.
+        let signature = [FileSignature(path: certificatePath), FileSignature(path: keyPath)]
+        ERR_clear_error()
+        let blocks = PEMBlocks.certificates(in: try Self.readText(certificatePath))
+        guard let leafBlock = blocks.first, let leaf = Self.parseCertificate(leafBlock) else {
+            ERR_clear_error()
+            throw TLSError("no readable certificate in \(certificatePath)", reasons: [])
+        }
+        let chain = shim_sk_X509_new_null()!
+        for block in blocks.dropFirst() {
+            guard let certificate = intermediate(block) else {
+                X509_free(leaf); shim_sk_X509_pop_free(chain)
+                throw TLSError.drain("unreadable chain certificate in \(certificatePath)")
+            }
+            _ = shim_sk_X509_push(chain, certificate)
+        }
+        var keyBytes = try Self.readBytes(keyPath)
+        let decodedKey = decodeKey(&keyBytes)
+        // Key material does not linger in our heap.
+        keyBytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) }
+        guard let key = decodedKey else {
+            X509_free(leaf); shim_sk_X509_pop_free(chain)
+            throw TLSError.drain("cannot read a private key from \(keyPath)")
+        }
+        guard X509_check_private_key(leaf, key) == 1 else {
+            X509_free(leaf); shim_sk_X509_pop_free(chain); EVP_PKEY_free(key)
+            ERR_clear_error()
+            throw TLSError("private key \(keyPath) does not match certificate \(certificatePath)", reasons: [])
+        }
+        return CertificateKeyPair(certificatePath: certificatePath, keyPath: keyPath, signature: signature,
+                                  leaf: leaf, chain: chain, key: key)
+    }
+
+    /// A new reference to the shared copy of a chain certificate.
+    private func intermediate(_ block: Substring) -> OpaquePointer? {
+        if let known = intermediates[block] {
+            X509_up_ref(known)
+            return known
+        }
+        guard let parsed = Self.parseCertificate(block) else { return nil }
+        intermediates[block] = parsed
+        X509_up_ref(parsed)
+        return parsed
+    }
+
+    private func decodeKey(_ pem: inout [UInt8]) -> OpaquePointer? {
+        guard let keyDecoder else { return nil }
+        keyOutput.pointee = nil
+        let decoded = pem.withUnsafeMutableBufferPointer { buffer -> Bool in
+            var data: UnsafePointer<UInt8>? = UnsafePointer(buffer.baseAddress)
+            var length = buffer.count
+            return OSSL_DECODER_from_data(keyDecoder, &data, &length) == 1
+        }
+        return decoded ? keyOutput.pointee : nil
+    }
+
+    private static func parseCertificate(_ block: Substring) -> OpaquePointer? {
+        var text = Array(block.utf8)
+        return text.withUnsafeMutableBytes { raw in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return PEM_read_bio_X509(bio, nil, nil, nil)
+        }
+    }
+
+    private static func readText(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// Certificate and key files are small; a bigger one is not a certificate file.
+    private static func readBytes(_ path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw TLSError("cannot open \(path): \(String(cString: strerror(errno)))", reasons: []) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while bytes.count <= 1 << 20 {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0 { throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: []) }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+        throw TLSError("\(path) is over 1 MiB: not a certificate or key file", reasons: [])
+    }
+}
+
+/// The `-----BEGIN CERTIFICATE-----` blocks of a PEM file, in order (pure, for tests).
+enum PEMBlocks {
+    static func certificates(in text: String) -> [Substring] {
+        let begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----"
+        var blocks: [Substring] = []
+        var rest = text[...]
+        while let start = rest.firstRange(of: begin), let stop = rest[start.upperBound...].firstRange(of: end) {
+            blocks.append(rest[start.lowerBound..<stop.upperBound])
+            rest = rest[stop.upperBound...]
+        }
+        return blocks
+    }
+}
