@@ -28,7 +28,7 @@ pytestmark = pytest.mark.long
 
 PER_KIND = 2000
 HANDSHAKE_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT = 3, 3, 5  # seconds, the server's flags
-SWEEP = 1.0  # seconds: the server looks at deadlines once a second
+SWEEP = 1.0  # seconds at most between a deadline and the server's sweep that acts on it
 DEFER_WINDOW = 4.0  # seconds the kernel may hold a silent connection (TCP_DEFER_ACCEPT, a SYN-ACK retransmit)
 SLACK = 5.0  # seconds on top, for a loaded 2-core machine
 NOT_BEFORE = 1.0  # seconds: a close earlier than this is not a timeout at work
@@ -308,10 +308,10 @@ def test_every_slow_connection_is_closed_by_its_timeout(hostile_run, kind):
         assert figures["got_408"] == PER_KIND, figures
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: glibc malloc keeps the freed connection memory (RSS stays "
-                                       "~80-170 MiB over a 22 MiB baseline and grows run after run; a "
-                                       "malloc_trim(0) from gdb brings it back to ~29 MiB, so it is not a leak of "
-                                       "live objects); the server never trims after a connection wave")
+@pytest.mark.xfail(strict=True, reason="server bug: the memory of closed connections stays with glibc malloc "
+                                       "(RSS stays at its 100-250 MiB peak against a 22 MiB baseline and creeps up "
+                                       "run after run; malloc_trim(0) called from gdb brings it back to ~29 MiB, so "
+                                       "no live objects leak); the server never trims after a wave of connections")
 def test_resident_memory_returns_near_its_baseline_after_the_slow_clients(hostile_run):
     assert hostile_run.after_kib <= hostile_run.baseline_kib + RSS_MARGIN_KIB, \
         f"RSS {hostile_run.after_kib} KiB after the slow clients left; baseline {hostile_run.baseline_kib} KiB, " \
