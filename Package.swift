@@ -6,6 +6,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mta-sts-host", targets: ["mta-sts-host"]),
+        // For the fuzz package in Fuzz/ (a separate package, so normal builds never need the fuzzer runtime).
+        .library(name: "MTASTS", targets: ["MTASTS"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,7 +36,7 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CLinux"]),
         // Wiring: catalog snapshots, connections, the server.
         .target(name: "Server", dependencies: [
-            "MTASTS", "TLS", "HTTP", "Reactor",
+            "MTASTS", "TLS", "HTTP", "Reactor", "CLinux",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),

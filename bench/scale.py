@@ -81,6 +81,10 @@ def fetch(context: ssl.SSLContext, port: int, host: str, sock: ssl.SSLSocket | N
     length = int(re.search(rb"Content-Length: (\d+)", head)[1])
     while len(body) < length:
         body += sock.recv(65536)
+    if b"\r\nConnection: close" in head:
+        # --max-requests-per-connection reached: the server closes, the next request opens a new connection.
+        sock.close()
+        sock = None
     return int(head.split()[1]), body, sock
 
 
@@ -89,7 +93,8 @@ def wait_for_body(context, port, host, needle: bytes, timeout: float = 30) -> fl
     while time.monotonic() - started < timeout:
         try:
             status, body, sock = fetch(context, port, host)
-            sock.close()
+            if sock:
+                sock.close()
             if status == 200 and needle in body:
                 return time.monotonic() - started
         except (OSError, ssl.SSLError):
@@ -135,6 +140,7 @@ def main() -> None:
     # Everything changed while a client fetches over keep-alive.
     stop = threading.Event()
     counts = {"ok": 0, "failed": 0}
+    failures: dict[str, int] = {}
 
     def client() -> None:
         sock = None
@@ -142,8 +148,11 @@ def main() -> None:
             try:
                 status, _, sock = fetch(context, port, last, sock)
                 counts["ok" if status == 200 else "failed"] += 1
-            except (OSError, ssl.SSLError):
+                if status != 200:
+                    failures[f"status {status}"] = failures.get(f"status {status}", 0) + 1
+            except (OSError, ssl.SSLError) as error:
                 counts["failed"] += 1
+                failures[type(error).__name__] = failures.get(type(error).__name__, 0) + 1
                 sock = None
 
     thread = threading.Thread(target=client)
@@ -164,7 +173,7 @@ def main() -> None:
           f"last domain served {served:.2f} s after the writes ended")
     print("reload log lines since start (certificates parsed, ms): "
           + ", ".join(f"({int(parsed)}, {int(ms)})" for parsed, ms in reloads[-4:]))
-    print(f"client during the full reload: {counts['ok']} requests OK, {counts['failed']} failed")
+    print(f"client during the full reload: {counts['ok']} requests OK, {counts['failed']} failed {failures or ''}")
     rss, pss = server.memory_kib()
     print(f"memory after reloads: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB")
     server.stop()

@@ -1,7 +1,8 @@
 #ifndef CLINUX_SHIM_H
 #define CLINUX_SHIM_H
-// Linux calls that Swift's Glibc module hides behind _GNU_SOURCE. Declared without including system headers,
+// Linux and glibc calls that Swift's Glibc module hides behind _GNU_SOURCE. Declared without including system headers,
 // which belong to Glibc's module.
 struct sockaddr;
 extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int flags);
+extern int malloc_trim(unsigned long pad);
 #endif

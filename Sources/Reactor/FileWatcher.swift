@@ -21,7 +21,7 @@ public final class FileWatcher {
     private static let mask = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO
         | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 
-    public init(roots: [String], queue: DispatchQueue, settle: DispatchTimeInterval = .milliseconds(250),
+    public init(roots: [String], queue: DispatchQueue, settle: DispatchTimeInterval = .milliseconds(100),
                 maxDelay: DispatchTimeInterval = .seconds(1), onChange: @escaping () -> Void) throws {
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else { throw SocketError("inotify_init1") }

@@ -1,3 +1,4 @@
+import Glibc
 import MTASTS
 import TLS
 
@@ -26,7 +27,14 @@ public enum CatalogLoader {
         report.rejectedPolicyFiles = directory.rejectedFiles
         var policies = directory.policies
         if let previous {
-            let served = Set(policies.map(\.domain))
+            var served = Set(policies.map(\.domain))
+            // readdir may miss a name that is being renamed over at that instant: a file that still exists keeps
+            // its policy (the rename's own inotify event brings the next reload).
+            for (domain, lastGood) in previous.policies where !served.contains(domain) && access(lastGood.path, F_OK) == 0 {
+                if directory.rejectedFiles.contains(lastGood.path) { continue }
+                policies.append(lastGood)
+                served.insert(domain)
+            }
             for file in directory.rejectedFiles {
                 guard let domain = domainOfPolicyFile(file), !served.contains(domain),
                       let lastGood = previous.policies[domain] else { continue }

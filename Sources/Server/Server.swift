@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 import Glibc
 import Logging
@@ -31,17 +32,23 @@ public final class Server: @unchecked Sendable {
         self.metricsExposition = metricsExposition
     }
 
-    /// Loads, binds and starts accepting; returns the bound addresses.
+    /// Loads, binds and starts accepting; returns the bound addresses. Signals and file changes are watched from
+    /// the start, and handled once start-up is complete (it runs on the control queue that handles them).
     @discardableResult
     public func start() throws -> [SocketAddress] {
+        try control.sync { try startOnControlQueue() }
+    }
+
+    private func startOnControlQueue() throws -> [SocketAddress] {
         signal(SIGPIPE, SIG_IGN)
         let started = MonotonicClock.milliseconds()
+        watchSignalsAndFiles()
         let (catalog, report) = try CatalogLoader.load(configuration)
         log(report)
         if configuration.strict, report.hasProblems {
             throw StartupError("refusing to start with rejected policies or certificates (--strict)")
         }
-        control.sync { installed(catalog, report: report) }
+        installed(catalog, report: report)
         let tlsContext = try TLSServerContext(settings: configuration.tls)
         let (bound, descriptors) = try bindListeners()
         let clientLimiter = configuration.maxConnectionsPerClient > 0
@@ -62,7 +69,7 @@ public final class Server: @unchecked Sendable {
             listening.append(try admin.start(adminAddress))
             self.admin = admin
         }
-        control.sync { isReady = true }
+        isReady = true
         if let readyFile = configuration.readyFile {
             // Tells scripts and tests where the server listens, once it accepts: one address per line.
             try AtomicFile.write(listening.map { $0.description + "\n" }.joined(), to: readyFile)
@@ -83,8 +90,13 @@ public final class Server: @unchecked Sendable {
         return bound
     }
 
-    /// Handles SIGHUP (reload), SIGTERM and SIGINT (graceful stop; a second one exits at once). Never returns.
-    public func runUntilStopped(shutdownTimeout: Int) -> Never {
+    /// Serves until SIGTERM or SIGINT has been handled. Never returns.
+    public func runUntilStopped() -> Never {
+        dispatchMain()
+    }
+
+    /// SIGHUP reloads, SIGTERM and SIGINT stop gracefully (a second one exits at once), file changes reload.
+    private func watchSignalsAndFiles() {
         signals.watch(SIGHUP, queue: control) { [self] in reload(trigger: "SIGHUP") }
         if configuration.watch {
             do {
@@ -96,9 +108,8 @@ public final class Server: @unchecked Sendable {
         }
         if configuration.tls.sessionTickets > 0 { rotateTicketKeys(every: configuration.ticketKeyLifetime) }
         for stopSignal in [SIGTERM, SIGINT] {
-            signals.watch(stopSignal, queue: control) { [self] in stop(timeout: shutdownTimeout) }
+            signals.watch(stopSignal, queue: control) { [self] in stop(timeout: configuration.shutdownTimeout) }
         }
-        dispatchMain()
     }
 
     /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one.
@@ -114,6 +125,8 @@ public final class Server: @unchecked Sendable {
                     worker.queue.async { worker.replaceCatalog(next) }
                 }
                 metrics.reloaded(success: true)
+                // The previous snapshot's memory goes back to the system rather than idling in malloc's arenas.
+                _ = malloc_trim(0)
                 logger.notice("reloaded", metadata: [
                     "trigger": "\(trigger)",
                     "domains": "\(next.policies.count)",

@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var watch = true
     /// Where `serve` writes status.json (what is served, from which file, pending errors) for `status`.
     public var stateDirectory: String? = ".state"
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    public var shutdownTimeout = 10
     /// Refuse to start when any policy or certificate is rejected.
     public var strict = false
 

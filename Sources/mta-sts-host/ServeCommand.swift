@@ -124,6 +124,7 @@ struct ServeCommand: ParsableCommand {
         configuration.tls.alpnProtocols = http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         configuration.http2.maxConcurrentStreams = maxConcurrentStreams
         configuration.strict = strict
+        configuration.shutdownTimeout = shutdownTimeout
         configuration.watch = watch
         configuration.stateDirectory = stateDir
         if selfSigned {
@@ -147,7 +148,7 @@ struct ServeCommand: ParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
-        server.runUntilStopped(shutdownTimeout: shutdownTimeout)
+        server.runUntilStopped()
     }
 
     /// With an admin endpoint, metrics go to a Prometheus registry that /metrics renders; without, they are no-ops.

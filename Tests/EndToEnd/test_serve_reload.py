@@ -574,10 +574,6 @@ def test_second_sigterm_exits_at_once_despite_a_request_in_progress(serve, world
     assert "second stop signal: exiting now" in messages(server)
 
 
-@pytest.mark.xfail(strict=True, reason="Server.start writes the ready file before runUntilStopped installs the "
-                   "SIGTERM/SIGINT/SIGHUP handlers (after the file watcher's first scan): a signal in between takes "
-                   "the default action and kills the process (status -15), or is dropped while SIG_IGN is set "
-                   "and before the Dispatch source listens (the server then never stops)")
 def test_sigterm_the_moment_the_ready_file_appears_stops_gracefully(binary, world, tmp_path):
     """Scripts (and systemd, Kubernetes) may signal as soon as the server says it is ready."""
     for attempt in range(10):
