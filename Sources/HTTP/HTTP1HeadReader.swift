@@ -38,7 +38,9 @@ enum HTTP1HeadReader {
         case "HEAD": .head
         default: .other(methodName)
         }
-        guard let (authority, path) = splitTarget(String(decoding: parts[1], as: UTF8.self)) else {
+        guard let (authority, path) = splitTarget(String(decoding: parts[1], as: UTF8.self)),
+              path != "*" || method == .other("OPTIONS")  // asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)
+        else {
             return .failure(.badRequest)
         }
         var request = HTTPRequestHead(method: method, path: path, version: version,

@@ -43,6 +43,11 @@ public struct PolicyResponder: Sendable {
             decision.answer = .status(.misdirectedRequest)
             return decision
         }
+        if request.path == "*" {
+            // `OPTIONS *`: the server supports GET and HEAD.
+            decision.answer = .status(.methodNotAllowed)
+            return decision
+        }
         guard let host = serverName ?? request.host ?? defaultHost, request.path == Self.policyPath,
               let response = lookup(host)
         else { return decision }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import CLinux
 import Dispatch
 import Glibc
 import HTTP
@@ -21,6 +22,9 @@ final class Worker: @unchecked Sendable {
     private var acceptors: [Acceptor] = []
     private var sweepTimer: DispatchSourceTimer?
     private var lastExhaustionLog = -60
+    /// Most connections open since memory was last trimmed, and when that was.
+    private var connectionPeak = 0
+    private var lastTrim = 0
     private(set) var isDraining = false
     private var onDrained: (() -> Void)?
     private let metrics: ServerMetrics
@@ -83,6 +87,7 @@ final class Worker: @unchecked Sendable {
         let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
         connection.clientAddress = clientAddress
         connections[descriptor] = connection
+        connectionPeak = max(connectionPeak, connections.count)
         metrics.openConnections.increment()
     }
 
@@ -103,6 +108,16 @@ final class Worker: @unchecked Sendable {
         for connection in connections.values where connection.deadline <= now {
             connection.timedOut()
         }
+        trimMemoryAfterAWave(now: now)
+    }
+
+    /// After a wave of connections (say, 6,000 slow clients) malloc keeps their freed memory; give it back once
+    /// the count has fallen well below its peak, at most every 10 s.
+    private func trimMemoryAfterAWave(now: Int) {
+        guard connectionPeak >= 512, connections.count < connectionPeak / 4, now - lastTrim >= 10_000 else { return }
+        lastTrim = now
+        connectionPeak = connections.count
+        _ = malloc_trim(0)
     }
 
     private func descriptorsExhausted(_ code: Int32) {

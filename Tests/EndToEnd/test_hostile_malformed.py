@@ -104,9 +104,7 @@ CORPUS = {
 }
 
 
-ASTERISK_BUG = ("server bug: the asterisk-form is routed as the path \"*\" and answered 404; RFC 9112 §3.2.4 "
-                "allows it only with OPTIONS (GET * is a 400) and OPTIONS * asks about the server (405 or 400 here)")
-KNOWN_BUGS = {"asterisk-form-options": ASTERISK_BUG, "asterisk-form-get": ASTERISK_BUG}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -308,10 +308,6 @@ def test_every_slow_connection_is_closed_by_its_timeout(hostile_run, kind):
         assert figures["got_408"] == PER_KIND, figures
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: the memory of closed connections stays with glibc malloc "
-                                       "(RSS stays at its 100-250 MiB peak against a 22 MiB baseline and creeps up "
-                                       "run after run; malloc_trim(0) called from gdb brings it back to ~29 MiB, so "
-                                       "no live objects leak); the server never trims after a wave of connections")
 def test_resident_memory_returns_near_its_baseline_after_the_slow_clients(hostile_run):
     assert hostile_run.after_kib <= hostile_run.baseline_kib + RSS_MARGIN_KIB, \
         f"RSS {hostile_run.after_kib} KiB after the slow clients left; baseline {hostile_run.baseline_kib} KiB, " \
