@@ -22,7 +22,9 @@ public enum CatalogLoader {
     /// Loads everything; with a previous catalog, a domain whose file became invalid keeps its last good policy.
     public static func load(_ configuration: ServerConfiguration, previous: Catalog? = nil) throws -> (Catalog, Report) {
         var report = Report()
-        let directory = try PolicyDirectory.load(directory: configuration.policiesDirectory)
+        let reusable = Dictionary((previous?.policies.values).map { $0.map { ($0.path, $0) } } ?? [],
+                                  uniquingKeysWith: { first, _ in first })
+        let directory = try PolicyDirectory.load(directory: configuration.policiesDirectory, previous: reusable)
         report.policyDiagnostics = directory.diagnostics
         report.rejectedPolicyFiles = directory.rejectedFiles
         var policies = directory.policies

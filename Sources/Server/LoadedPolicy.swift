@@ -1,4 +1,5 @@
 import MTASTS
+import TLS
 
 /// A valid policy file, ready to serve: the canonical body and its TXT id are computed once, at load time.
 public struct LoadedPolicy: Sendable {
@@ -8,6 +9,8 @@ public struct LoadedPolicy: Sendable {
     public var policy: Policy
     public var canonical: [UInt8]
     public var id: String
+    /// The file as it was when read: unchanged files are not read again on reload.
+    public var signature: FileSignature?
 
     public init(domain: String, path: String, policy: Policy, canonical: [UInt8], id: String) {
         self.domain = domain

@@ -28,7 +28,7 @@ extension PolicyDirectory {
             }
             if name != ".", name != ".." { names.append(name) }
         }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Follows symlinks, like the policy reader does.
@@ -57,7 +57,8 @@ extension PolicyDirectory {
             return .failed(message: "file is \(status.st_size) bytes, over the 65536-byte (64 KiB) limit",
                            fix: "senders stop reading at 64 KiB; shorten it")
         }
-        var buffer = [UInt8](repeating: 0, count: readLimit + 1)
+        // One byte more than the file claims, to notice one that grew while being read.
+        var buffer = [UInt8](repeating: 0, count: min(Int(status.st_size), readLimit) + 1)
         var count = 0
         while count < buffer.count {
             let read = buffer.withUnsafeMutableBytes { raw in

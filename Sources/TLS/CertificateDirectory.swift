@@ -128,12 +128,18 @@ public enum CertificateDirectory {
             }
             if name.hasPrefix(".") { continue }
             let child = path.hasSuffix("/") ? path + name : path + "/" + name
-            var childInfo = stat()
-            guard stat(child, &childInfo) == 0 else { continue }
-            switch childInfo.st_mode & S_IFMT {
-            case S_IFDIR: subdirectories.append(child)
-            case S_IFREG: files.insert(name)
-            default: break
+            // readdir's type saves a stat per entry; symlinks (certbot's live/) and unknown types are resolved.
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): files.insert(name)
+            case Int32(DT_DIR): subdirectories.append(child)
+            default:
+                var childInfo = stat()
+                guard stat(child, &childInfo) == 0 else { continue }
+                switch childInfo.st_mode & S_IFMT {
+                case S_IFDIR: subdirectories.append(child)
+                case S_IFREG: files.insert(name)
+                default: break
+                }
             }
         }
         closedir(dir)
