@@ -56,3 +56,10 @@ bench: $(if $(BIN),,release)
 
 clean:
 	rm -rf .build .state
+
+# libFuzzer targets in Fuzz/ (a package of its own, with AddressSanitizer; see Fuzz/README.md): replays
+# Fuzz/regressions/, then fuzzes each target FUZZ_SECONDS from its seeds in Fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh
