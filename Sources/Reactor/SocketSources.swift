@@ -1,73 +1,61 @@
-import Dispatch
+import CLinux
 import Glibc
 
-/// The Dispatch sources of one connected socket. The descriptor is closed only after every source on it has
-/// been cancelled, so a recycled descriptor number can never meet a stale registration.
+/// Readiness callbacks for one connected socket, registered with its loop's poller. All calls on the loop's queue.
 public final class SocketSources {
     public let descriptor: Int32
-    private let queue: DispatchQueue
-    private let readSource: DispatchSourceRead
-    private var writeSource: DispatchSourceWrite?
-    private var writeSuspended = false
-    private var readSuspended = false
-    private var liveSources = 1
+    private unowned let poller: SocketPoller
+    private var reading = true
+    private var writing = false
     private var cancelled = false
+    private let onReadable: () -> Void
     private let onWritable: () -> Void
 
-    public init(descriptor: Int32, queue: DispatchQueue, onReadable: @escaping () -> Void, onWritable: @escaping () -> Void) {
+    /// Registers the socket for read readiness; on failure (out of memory in the kernel) it is closed at once.
+    public init(descriptor: Int32, poller: SocketPoller, onReadable: @escaping () -> Void, onWritable: @escaping () -> Void) {
         self.descriptor = descriptor
-        self.queue = queue
+        self.poller = poller
+        self.onReadable = onReadable
         self.onWritable = onWritable
-        readSource = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-        readSource.setEventHandler(handler: onReadable)
-        readSource.setCancelHandler { [self] in sourceCancelled() }
-        readSource.activate()
+        if !poller.add(self, interest: interest) { cancel() }
     }
 
     /// Stops or restarts read events (back-pressure while output is pending).
     public func setReading(_ enabled: Bool) {
-        guard !cancelled, enabled == readSuspended else { return }
-        readSuspended = !enabled
-        enabled ? readSource.resume() : readSource.suspend()
+        guard !cancelled, enabled != reading else { return }
+        reading = enabled
+        poller.modify(descriptor, interest: interest)
     }
 
-    /// Asks for one writable event; the source is created only for connections that ever fill the socket.
+    /// Asks for writable events until turned off again.
     public func setWriting(_ enabled: Bool) {
-        guard !cancelled else { return }
-        if let writeSource {
-            guard enabled == writeSuspended else { return }
-            writeSuspended = !enabled
-            enabled ? writeSource.resume() : writeSource.suspend()
-        } else if enabled {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: descriptor, queue: queue)
-            source.setEventHandler(handler: onWritable)
-            source.setCancelHandler { [self] in sourceCancelled() }
-            liveSources += 1
-            writeSource = source
-            source.activate()
-        }
+        guard !cancelled, enabled != writing else { return }
+        writing = enabled
+        poller.modify(descriptor, interest: interest)
     }
 
-    /// Cancels every source; the descriptor is closed once the last cancellation has completed.
+    /// Unregisters and closes the socket. No event is delivered for it afterwards.
     public func cancel() {
         guard !cancelled else { return }
         cancelled = true
-        // A suspended source never delivers its cancellation.
-        if readSuspended { readSource.resume() }
-        readSource.cancel()
-        if let writeSource {
-            if writeSuspended { writeSource.resume() }
-            writeSource.cancel()
-        }
+        poller.remove(descriptor)
+        close(descriptor)
     }
 
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 {
-            close(descriptor)
-            // Break the cycles between the sources' handlers and their owner.
-            readSource.setEventHandler(handler: nil)
-            writeSource?.setEventHandler(handler: nil)
+    public var isCancelled: Bool { cancelled }
+
+    private var interest: UInt32 {
+        (reading ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writing ? EPOLLOUT.rawValue : 0)
+    }
+
+    func deliver(_ events: UInt32) {
+        let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+        if writing, events & EPOLLOUT.rawValue != 0 || failed {
+            onWritable()
+        }
+        // A hang-up cannot be masked: it goes to whichever handler will notice the dead socket.
+        if !cancelled, reading || (failed && !writing), events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
+            onReadable()
         }
     }
 }

@@ -15,6 +15,7 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     }
 
     let queue = DispatchQueue(label: "mta-sts-host.admin")
+    let poller: SocketPoller
     private let endpoints: Endpoints
     private var acceptor: Acceptor?
     private var connections: [Int32: AdminConnection] = [:]
@@ -22,7 +23,10 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192 + 1, alignment: 8)
     static let maxConnections = 64
 
-    init(endpoints: Endpoints) { self.endpoints = endpoints }
+    init(endpoints: Endpoints) throws {
+        self.endpoints = endpoints
+        poller = try SocketPoller(queue: queue)
+    }
 
     deinit { buffer.deallocate() }
 
@@ -101,7 +105,7 @@ final class AdminConnection {
     init(descriptor: Int32, server: AdminServer) {
         self.descriptor = descriptor
         self.server = server
-        sources = SocketSources(descriptor: descriptor, queue: server.queue,
+        sources = SocketSources(descriptor: descriptor, poller: server.poller,
                                 onReadable: { [unowned self] in readable() },
                                 onWritable: { [unowned self] in write() })
     }

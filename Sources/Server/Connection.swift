@@ -31,7 +31,7 @@ final class Connection {
         self.worker = worker
         self.tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor, selection: catalog.selection)
         expire(in: worker.configuration.handshakeTimeout)
-        sources = SocketSources(descriptor: descriptor, queue: worker.queue,
+        sources = SocketSources(descriptor: descriptor, poller: worker.poller,
                                 onReadable: { [unowned self] in readable() },
                                 onWritable: { [unowned self] in writable() })
     }

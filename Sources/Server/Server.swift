@@ -53,8 +53,8 @@ public final class Server: @unchecked Sendable {
         let (bound, descriptors) = try bindListeners()
         let clientLimiter = configuration.maxConnectionsPerClient > 0
             ? ClientAddressLimiter(limit: configuration.maxConnectionsPerClient) : nil
-        workers = (0..<max(1, configuration.workers)).map {
-            Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, metrics: metrics,
+        workers = try (0..<max(1, configuration.workers)).map {
+            try Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, metrics: metrics,
                    clientLimiter: clientLimiter, logger: logger)
         }
         for (worker, workerDescriptors) in zip(workers, descriptors) {
@@ -62,7 +62,7 @@ public final class Server: @unchecked Sendable {
         }
         var listening = bound
         if let adminAddress = configuration.adminAddress {
-            let admin = AdminServer(endpoints: .init(
+            let admin = try AdminServer(endpoints: .init(
                 isReady: { [self] in control.sync { isReady } },
                 metrics: metricsExposition,
                 status: { [self] in control.sync { statusDocument() } }))

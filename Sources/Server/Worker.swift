@@ -11,6 +11,8 @@ import TLS
 /// Everything here runs on `queue`, so nothing in it is locked (hence @unchecked Sendable).
 final class Worker: @unchecked Sendable {
     let queue: DispatchQueue
+    /// Readiness of every connection on this loop, through one Dispatch source.
+    let poller: SocketPoller
     let configuration: ServerConfiguration
     /// Replaced when session-ticket keys rotate; connections keep the one they started with.
     private(set) var tlsContext: TLSServerContext
@@ -38,10 +40,11 @@ final class Worker: @unchecked Sendable {
     let date = HTTPDate()
 
     init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog,
-         metrics: ServerMetrics, clientLimiter: ClientAddressLimiter?, logger: Logger) {
+         metrics: ServerMetrics, clientLimiter: ClientAddressLimiter?, logger: Logger) throws {
         self.metrics = metrics
         self.clientLimiter = clientLimiter
         self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
+        self.poller = try SocketPoller(queue: queue)
         self.configuration = configuration
         self.tlsContext = tlsContext
         self.catalog = catalog
