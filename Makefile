@@ -60,6 +60,14 @@ clean:
 # libFuzzer targets in Fuzz/ (a package of its own, with AddressSanitizer; see Fuzz/README.md): replays
 # Fuzz/regressions/, then fuzzes each target FUZZ_SECONDS from its seeds in Fuzz/corpus/.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz
+.PHONY: fuzz test-asan test-tsan
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh
+
+# Unit tests, then the end-to-end subset SAN_E2E (pytest -k, default "curl or http1_raw or http2") against the server
+# built with AddressSanitizer / ThreadSanitizer (.build-asan, .build-tsan); any sanitizer report fails (Tests/Sanitizers/).
+test-asan: deps
+	SWIFT=$(SWIFT) PYTHON=$(PYTHON) SAN_E2E="$(SAN_E2E)" Tests/Sanitizers/run.sh address
+
+test-tsan: deps
+	SWIFT=$(SWIFT) PYTHON=$(PYTHON) SAN_E2E="$(SAN_E2E)" Tests/Sanitizers/run.sh thread
