@@ -14,7 +14,7 @@
 #   BENCH_RUNS   repetitions of each load test [3] (-r; medians are reported)
 #   BENCH_SECS   seconds per load run [10]         (-t)
 #   BENCH_HOLD   idle TLS connections held in test d [2000] (-H)
-#   BENCH_TESTS  anchors.sh tests [a,rsa,b,d,e]; add c for HTTP/2 (h2load)
+#   BENCH_TESTS  anchors.sh tests [a,rsa,b,c,d,e] (c: HTTP/2 with h2load)
 #   BENCH_PORT   loopback port [18443] (8443 is what `make run` uses)
 #   BENCH_WORK   anchors.sh work dir, keeps the test PKI between runs [bench/out/work]
 #   BENCH_OUT    output dir [bench/out/<UTC timestamp>]
@@ -42,7 +42,7 @@ N="${BENCH_N:-1000}"
 RUNS="${BENCH_RUNS:-3}"
 SECS="${BENCH_SECS:-10}"
 HOLD="${BENCH_HOLD:-2000}"
-TESTS="${BENCH_TESTS:-a,rsa,b,d,e}"
+TESTS="${BENCH_TESTS:-a,rsa,b,c,d,e}"
 PORT="${BENCH_PORT:-18443}"
 WORK="${BENCH_WORK:-$ROOT/bench/out/work}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -90,7 +90,10 @@ log "options: -n $N -r $RUNS -t $SECS -H $HOLD -T $TESTS -p $PORT -w $WORK"
 
 # ---------------------------------------------------------------- 3. the two anchors.sh runs
 OPTS=(-n "$N" -r "$RUNS" -t "$SECS" -H "$HOLD" -T "$TESTS" -p "$PORT" -w "$WORK")
-CUSTOM=("$BIN" serve --listen '{host}:{port}' --certs '{certs}' --policies '{domains}' --workers 1)
+# The nginx config anchors.sh writes sets keepalive_requests 1000000 (which also caps HTTP/2 streams per
+# connection); the same limit here keeps wrk and h2load on their connections for both servers.
+CUSTOM=("$BIN" serve --listen '{host}:{port}' --certs '{certs}' --policies '{domains}' --workers 1
+        --max-requests-per-connection 1000000)
 # serve refuses to run as root without --allow-root (binaries from before that flag do not know it)
 SERVE_HELP=$("$BIN" serve --help 2>&1 || true)   # not piped into grep -q: SIGPIPE + pipefail would hide a match
 if [ "$(id -u)" = 0 ] && [[ "$SERVE_HELP" == *--allow-root* ]]; then CUSTOM+=(--allow-root); fi
