@@ -18,18 +18,10 @@ BAD_MODE = b"version: STSv1\nmode: Enforce\nmx: mail.bad.example\nmax_age: 60480
 SHORT_MAX_AGE = b"version: STSv1\nmode: testing\nmx: mail.warn.example\nmax_age: 3600\n"
 
 
-@pytest.fixture(scope="session")
-def cli_binary() -> pathlib.Path:
-    path = pathlib.Path(os.environ.get("MTA_STS_HOST_BIN", REPO_ROOT / ".build" / "debug" / "mta-sts-host"))
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"no executable at {path}: run `swift build` or set MTA_STS_HOST_BIN")
-    return path
-
-
 @pytest.fixture
-def run(cli_binary):
+def run(binary):
     def run(*args: str | os.PathLike) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([cli_binary, *map(str, args)], capture_output=True, text=True, timeout=60)
+        return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=60)
     return run
 
 
