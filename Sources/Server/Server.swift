@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import Logging
 import Reactor
+import Synchronization
 import TLS
 
 /// Wires the pieces: loads the catalog, binds the listeners, runs the event loops, reloads and shuts down.
@@ -18,7 +19,9 @@ public final class Server: @unchecked Sendable {
     private var catalog: Catalog?
     private var lastReport = CatalogLoader.Report()
     private var shuttingDown = false
-    private var isReady = false
+    /// Read by the admin endpoint without waiting for the control queue, which may be busy reloading.
+    private let isReady = Atomic<Bool>(false)
+    private let publishedStatus = Mutex<String>("{}\n")
     private let metrics = ServerMetrics()
     private let metricsExposition: @Sendable () -> [UInt8]
     private var admin: AdminServer?
@@ -63,13 +66,13 @@ public final class Server: @unchecked Sendable {
         var listening = bound
         if let adminAddress = configuration.adminAddress {
             let admin = try AdminServer(endpoints: .init(
-                isReady: { [self] in control.sync { isReady } },
+                isReady: { [self] in isReady.load(ordering: .relaxed) },
                 metrics: metricsExposition,
-                status: { [self] in control.sync { statusDocument() } }))
+                status: { [self] in publishedStatus.withLock { $0 } }))
             listening.append(try admin.start(adminAddress))
             self.admin = admin
         }
-        isReady = true
+        isReady.store(true, ordering: .relaxed)
         if let readyFile = configuration.readyFile {
             // Tells scripts and tests where the server listens, once it accepts: one address per line.
             try AtomicFile.write(listening.map { $0.description + "\n" }.joined(), to: readyFile)
@@ -150,7 +153,9 @@ public final class Server: @unchecked Sendable {
     private func installed(_ next: Catalog, report: CatalogLoader.Report) {
         catalog = next
         lastReport = report
-        StatusFile.write(statusDocument(), configuration: configuration, logger: logger)
+        let status = statusDocument()
+        publishedStatus.withLock { $0 = status }
+        StatusFile.write(status, configuration: configuration, logger: logger)
         metrics.loaded(next, report: report)
         if certificateExpiryRefresh == nil {
             // Remaining lifetimes drift between reloads: refresh them every minute.
@@ -192,7 +197,7 @@ public final class Server: @unchecked Sendable {
         }
         shuttingDown = true
         // Load balancers and Kubernetes stop sending new clients while in-flight requests finish.
-        isReady = false
+        isReady.store(false, ordering: .relaxed)
         logger.notice("stopping: finishing in-flight requests", metadata: ["timeout_s": "\(timeout)"])
         let group = DispatchGroup()
         for worker in workers {
