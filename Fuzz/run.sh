@@ -50,11 +50,15 @@ for target in $FUZZ_TARGETS; do
     mapfile -t replays < <(find "$regressions" -type f ! -name 'README*' ! -name '.*' | sort)
     if [ ${#replays[@]} -gt 0 ]; then
         echo "== $target: replaying ${#replays[@]} regression input(s) from $regressions"
-        if ! "$binary" -runs=1 "${replays[@]}" >"$log.replay" 2>&1; then
-            grep -E "Running:|Fatal error|ERROR|SUMMARY" "$log.replay" | tail -20
-            echo "   $target: a regression input fails (full log: $log.replay); fuzzing it anyway"
-            failed+=("$target (regression)")
-        fi
+        : >"$log.replay"
+        for input in "${replays[@]}"; do
+            # One run per input: libFuzzer stops at the first failing file.
+            if ! "$binary" -runs=1 "$input" >>"$log.replay" 2>&1; then
+                echo "   FAILS: $input"
+                grep -E "Fatal error|ERROR: |SUMMARY" "$log.replay" | tail -3 | sed 's/^/     /'
+                failed+=("$target (regression $(basename "$input"))")
+            fi
+        done
     fi
 
     echo "== $target: fuzzing for $FUZZ_SECONDS s (log: $log)"
