@@ -2,7 +2,8 @@ import Dispatch
 import Glibc
 
 /// Watches directory trees with inotify (Dispatch has no vnode sources on Linux) and calls `onChange` once
-/// things settle: `settle` after the last event, or at most `maxDelay` after the first of a burst.
+/// things settle: `settle` after the last event, or at most `maxDelay` after the first of a burst, with the
+/// paths that changed (so 50,000 unchanged files need not be looked at again).
 ///
 /// Directories are watched, not files, so atomic renames, editors' swap files, certbot's `live/` symlink swaps
 /// and Kubernetes' `..data` swaps are all seen. Call `rescan()` after a change to pick up new subdirectories.
@@ -13,8 +14,11 @@ public final class FileWatcher {
     private let source: DispatchSourceRead
     private let settle: DispatchTimeInterval
     private let maxDelay: DispatchTimeInterval
-    private let onChange: () -> Void
+    private let onChange: (FileChanges) -> Void
     private var burstStarted: DispatchTime?
+    private var changes = FileChanges()
+    /// Watch descriptors to the directories they watch, to name each event's path.
+    private var directories: [Int32: String] = [:]
     private var pending: DispatchWorkItem?
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
 
@@ -22,7 +26,7 @@ public final class FileWatcher {
         | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 
     public init(roots: [String], queue: DispatchQueue, settle: DispatchTimeInterval = .milliseconds(100),
-                maxDelay: DispatchTimeInterval = .seconds(1), onChange: @escaping () -> Void) throws {
+                maxDelay: DispatchTimeInterval = .seconds(1), onChange: @escaping (FileChanges) -> Void) throws {
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else { throw SocketError("inotify_init1") }
         self.roots = roots
@@ -53,7 +57,8 @@ public final class FileWatcher {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
               visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { return }
-        _ = inotify_add_watch(descriptor, path, Self.mask)
+        let watch = inotify_add_watch(descriptor, path, Self.mask)
+        if watch >= 0 { directories[watch] = path }
         guard let directory = opendir(path) else { return }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
@@ -65,9 +70,31 @@ public final class FileWatcher {
     }
 
     private func readEvents() {
-        // The events' content does not matter: any change reloads. Drain them all.
-        while read(descriptor, buffer.baseAddress, buffer.count) > 0 {}
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            guard count > 0 else { break }
+            var offset = 0
+            while offset + MemoryLayout<inotify_event>.size <= count {
+                let event = buffer.baseAddress!.advanced(by: offset).loadUnaligned(as: inotify_event.self)
+                let nameStart = offset + MemoryLayout<inotify_event>.size
+                let name = event.len > 0 ? String(cString: buffer.baseAddress!.advanced(by: nameStart)
+                    .assumingMemoryBound(to: CChar.self)) : ""
+                note(event, name: name)
+                offset = nameStart + Int(event.len)
+            }
+        }
         schedule()
+    }
+
+    private func note(_ event: inotify_event, name: String) {
+        // Lost events, or a watched directory itself moved or deleted: only a full look is safe.
+        if event.mask & UInt32(IN_Q_OVERFLOW) != 0 || name.isEmpty { changes.isComplete = false }
+        guard let directory = directories[event.wd] else {
+            changes.isComplete = false
+            return
+        }
+        if event.mask & UInt32(IN_ISDIR) != 0 { changes.isComplete = false }
+        changes.paths.insert(directory + "/" + name)
     }
 
     private func schedule() {
@@ -80,10 +107,25 @@ public final class FileWatcher {
             guard let self else { return }
             burstStarted = nil
             pending = nil
+            let settled = changes
+            changes = FileChanges()
             rescan()
-            onChange()
+            onChange(settled)
         }
         pending = work
         queue.asyncAfter(deadline: fireAt, execute: work)
+    }
+}
+
+/// What changed in a burst of file events.
+public struct FileChanges: Sendable, Equatable {
+    /// Full paths (watched directory + "/" + entry name) of the entries that changed.
+    public var paths: Set<String> = []
+    /// False when events were lost or a directory changed: then only a full reload is safe.
+    public var isComplete = true
+
+    public init(paths: Set<String> = [], isComplete: Bool = true) {
+        self.paths = paths
+        self.isComplete = isComplete
     }
 }

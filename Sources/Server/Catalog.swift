@@ -12,18 +12,35 @@ public final class Catalog: Sendable {
     public let selection: ServerNameSelection
     let responder: PolicyResponder
 
-    public init(policies: [LoadedPolicy], certificates: CertificateIndex, defaultHost: String?) {
+    public convenience init(policies: [LoadedPolicy], certificates: CertificateIndex, defaultHost: String?) {
         var byDomain: [String: LoadedPolicy] = [:]
         var responses: [String: PolicyResponse] = [:]
         for policy in policies {
             byDomain[policy.domain] = policy
             responses[Self.hostName(forDomain: policy.domain)] = PolicyResponse(policyID: policy.id, body: policy.canonical)
         }
-        self.policies = byDomain
+        self.init(policies: byDomain, responses: responses, certificates: certificates,
+                  selection: ServerNameSelection(index: certificates, defaultHost: defaultHost))
+    }
+
+    private init(policies: [String: LoadedPolicy], responses: [String: PolicyResponse], certificates: CertificateIndex,
+                 selection: ServerNameSelection) {
+        self.policies = policies
         self.responses = responses
         self.certificates = certificates
-        self.selection = ServerNameSelection(index: certificates, defaultHost: defaultHost)
+        self.selection = selection
         self.responder = PolicyResponder { [responses] host in responses[host] }
+    }
+
+    /// A copy with some domains' policies replaced (nil removes one); everything else is shared, not rebuilt.
+    func updating(_ changes: [String: LoadedPolicy?]) -> Catalog {
+        var policies = self.policies
+        var responses = self.responses
+        for (domain, policy) in changes {
+            policies[domain] = policy
+            responses[Self.hostName(forDomain: domain)] = policy.map { PolicyResponse(policyID: $0.id, body: $0.canonical) }
+        }
+        return Catalog(policies: policies, responses: responses, certificates: certificates, selection: selection)
     }
 
     /// The HTTPS host senders fetch a domain's policy from (RFC 8461 §3.3).

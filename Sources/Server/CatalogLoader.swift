@@ -55,6 +55,42 @@ public enum CatalogLoader {
         return (catalog, report)
     }
 
+    /// A targeted reload after file events that touched policy files only: those files (and every alias, whose
+    /// target may be one of them) are read again, everything else is kept as it is. A file that became invalid
+    /// keeps its last good policy; a file that is gone stops being served.
+    public static func reloadPolicies(named changedNames: [String], directory: String, previous: Catalog,
+                                      previousReport: Report) -> (Catalog, Report) {
+        var names = Set(changedNames)
+        for policy in previous.policies.values where policy.isAlias {
+            names.insert(String(policy.path.split(separator: "/").last ?? ""))
+        }
+        let loaded = PolicyDirectory.load(directory: directory, names: Array(names))
+        let paths = Set(names.map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 })
+        var report = previousReport
+        report.policyDiagnostics.removeAll { paths.contains($0.path) }
+        report.policyDiagnostics += loaded.diagnostics
+        report.rejectedPolicyFiles.removeAll { paths.contains($0) }
+        report.rejectedPolicyFiles += loaded.rejectedFiles
+        report.certificatesParsed = 0
+        report.keptPreviousCertificates = []
+
+        let valid = Dictionary(loaded.policies.map { ($0.domain, $0) }, uniquingKeysWith: { first, _ in first })
+        let rejected = Set(loaded.rejectedFiles.compactMap(domainOfPolicyFile))
+        var changes: [String: LoadedPolicy?] = [:]
+        report.keptPrevious.removeAll { names.contains($0 + ".txt") }
+        for name in names {
+            guard case .policy(let domain) = PolicyDirectory.classify(name) else { continue }
+            if let policy = valid[domain] {
+                changes[domain] = policy
+            } else if rejected.contains(domain) {
+                if previous.policies[domain] != nil { report.keptPrevious.append(domain) }
+            } else if previous.policies[domain] != nil {
+                changes[domain] = .some(nil)
+            }
+        }
+        return (previous.updating(changes), report)
+    }
+
     /// `policies/example.com.txt` → `example.com`.
     static func domainOfPolicyFile(_ path: String) -> String? {
         guard path.hasSuffix(".txt") else { return nil }

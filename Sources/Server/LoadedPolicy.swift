@@ -11,6 +11,8 @@ public struct LoadedPolicy: Sendable {
     public var id: String
     /// The file as it was when read: unchanged files are not read again on reload.
     public var signature: FileSignature?
+    /// A symlink to another policy file: a change to its target raises no event under its own name.
+    public var isAlias = false
 
     public init(domain: String, path: String, policy: Policy, canonical: [UInt8], id: String) {
         self.domain = domain

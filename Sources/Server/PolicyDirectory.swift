@@ -1,3 +1,4 @@
+import Glibc
 import MTASTS
 import TLS
 
@@ -34,6 +35,20 @@ public enum PolicyDirectory {
         return report
     }
 
+    /// Loads the named entries only (a targeted reload after file events): a policy per valid file, nothing for a
+    /// missing one, diagnostics as in `load`. Names that are not policy files are skipped.
+    public static func load(directory: String, names: [String]) -> PolicyDirectoryReport {
+        var report = PolicyDirectoryReport()
+        for name in names {
+            guard case .policy(let domain) = classify(name) else { continue }
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            loadPolicy(domain: domain, path: path, into: &report)
+        }
+        return report
+    }
+
     private static func loadPolicy(domain: String, path: String, into report: inout PolicyDirectoryReport) {
         var rejected = false
         for diagnostic in nameDiagnostics(domain: domain) {
@@ -58,6 +73,8 @@ public enum PolicyDirectory {
         if let policy = result.policy, !rejected {
             var loaded = LoadedPolicy(domain: domain, path: path, policy: policy)
             loaded.signature = signature
+            var link = stat()
+            loaded.isAlias = lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK
             report.policies.append(loaded)
         } else {
             report.rejectedFiles.append(path)

@@ -589,3 +589,21 @@ def test_sigterm_the_moment_the_ready_file_appears_stops_gracefully(binary, worl
         finally:
             server.stop()
         assert outcome == "exit status 0", f"attempt {attempt}: {outcome}\n{server.log_tail()}"
+
+
+def test_an_alias_follows_its_target_when_only_the_target_file_changes(serve, world):
+    """A file event names the target, never the alias symlink: the alias must still get the new policy."""
+    alias = "alias-of-rename.test"
+    (world.policies_dir / f"{alias}.txt").symlink_to(f"{RENAME}.txt")
+    world.leaves["alias"] = world.ca.issue("alias", [host(alias)])
+    pki.install_named(world.certs_dir / "alias", "alias", world.leaves["alias"])
+    server = serve()
+    assert served(server, world, alias) == served(server, world, RENAME)
+
+    on_disk, canonical = policy_file("enforce", [f"mx.{RENAME}"], 1_234_567)
+    replacement = world.policies_dir / f".{RENAME}.new"
+    replacement.write_bytes(on_disk)
+    replacement.rename(world.policies_dir / f"{RENAME}.txt")
+
+    assert poll(lambda: served(server, world, RENAME) == canonical) is not None
+    assert poll(lambda: served(server, world, alias) == canonical) is not None, "the alias kept the old policy"
