@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import MTASTS
 import TLS
@@ -22,6 +23,15 @@ public enum CatalogLoader {
     /// Loads everything; with a previous catalog, a domain whose file became invalid keeps its last good policy.
     public static func load(_ configuration: ServerConfiguration, previous: Catalog? = nil) throws -> (Catalog, Report) {
         var report = Report()
+        // Certificates (the slow part: OpenSSL parsing, on every CPU) load while the policies are read here.
+        let certificateLoad = DispatchGroup()
+        let certificateResult = ResultBox<CertificateDirectory.LoadResult>()
+        let previousPairs = CertificateDirectory.PreviousPairs(previous?.certificates.pairs ?? [])
+        DispatchQueue.global().async(group: certificateLoad) {
+            certificateResult.value = CertificateDirectory.load(directory: configuration.certificatesDirectory,
+                                                                previous: previousPairs)
+        }
+        defer { certificateLoad.wait() }
         let reusable = Dictionary((previous?.policies.values).map { $0.map { ($0.path, $0) } } ?? [],
                                   uniquingKeysWith: { first, _ in first })
         let directory = try PolicyDirectory.load(directory: configuration.policiesDirectory, previous: reusable)
@@ -44,8 +54,8 @@ public enum CatalogLoader {
                 report.keptPrevious.append(domain)
             }
         }
-        let certificates = CertificateDirectory.load(directory: configuration.certificatesDirectory,
-                                                     previous: .init(previous?.certificates.pairs ?? []))
+        certificateLoad.wait()
+        let certificates = certificateResult.value!
         report.certificateProblems = certificates.problems
         report.certificateWarnings = certificates.warnings
         report.keptPreviousCertificates = certificates.keptPrevious
@@ -97,4 +107,9 @@ public enum CatalogLoader {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         return String(name.dropLast(4))
     }
+}
+
+/// Hands a value from a Dispatch block back to the thread that waited for it.
+private final class ResultBox<Value>: @unchecked Sendable {
+    var value: Value?
 }

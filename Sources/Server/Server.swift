@@ -51,7 +51,8 @@ public final class Server: @unchecked Sendable {
         if configuration.strict, report.hasProblems {
             throw StartupError("refusing to start with rejected policies or certificates (--strict)")
         }
-        installed(catalog, report: report)
+        self.catalog = catalog
+        lastReport = report
         let tlsContext = try TLSServerContext(settings: configuration.tls)
         let (bound, descriptors) = try bindListeners()
         let clientLimiter = configuration.maxConnectionsPerClient > 0
@@ -90,6 +91,8 @@ public final class Server: @unchecked Sendable {
         for domain in catalog.uncoveredDomains {
             logger.warning("no certificate covers \(Catalog.hostName(forDomain: domain)): senders cannot fetch the policy of \(domain)")
         }
+        // Already serving; the status document and metrics (a second or two at 50,000 domains) follow.
+        installed(catalog, report: report)
         return bound
     }
 
