@@ -27,7 +27,8 @@ public enum HTTP1RequestParser {
         guard let end = headEnd(bytes, from: max(start, scannedBefore - 3)) else {
             let pending = bytes.count - start
             if !containsLineEnd(bytes, from: start), pending > limits.maxRequestLineBytes { return .invalid(.uriTooLong) }
-            if pending > limits.maxHeadBytes { return .invalid(.headerFieldsTooLarge) }
+            // Up to three bytes of the final CRLFCRLF may still be missing from a head that is within the limit.
+            if pending > limits.maxHeadBytes + 3 { return .invalid(.headerFieldsTooLarge) }
             if containsBareLineFeed(bytes, from: start) { return .invalid(.badRequest) }
             return .incomplete(scanned: bytes.count)
         }

@@ -80,7 +80,10 @@ public enum CertificateDirectory {
         let chunks = max(1, min(candidates.count / 64, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         let results = UnsafeMutableBufferPointer<Result<CertificateKeyPair, Error>?>.allocate(capacity: candidates.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         let slots = UncheckedResults(results)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let loader = CertificateLoader()

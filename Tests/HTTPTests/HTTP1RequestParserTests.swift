@@ -135,3 +135,19 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+struct HTTP1HeadLimitTests {
+    /// Found by fuzzing: a head at the size limit must not depend on where a read ended.
+    @Test func aHeadAtTheLimitIsAcceptedHoweverItIsSplit() {
+        let prefix = "GET / HTTP/1.1\r\nHost: a\r\nX-Fill: "
+        let head = prefix + String(repeating: "f", count: 8192 - prefix.utf8.count - 2) + "\r\n"
+        #expect(head.utf8.count == 8192)
+        let bytes = Array((head + "\r\n").utf8)
+        for cut in (bytes.count - 4)..<bytes.count {
+            let first = bytes[..<cut].withUnsafeBytes { HTTP1RequestParser.parse($0) }
+            #expect(first == .incomplete(scanned: cut), "cut at \(cut)")
+            let whole = bytes.withUnsafeBytes { HTTP1RequestParser.parse($0, scannedBefore: cut) }
+            guard case .request = whole else { Issue.record("cut at \(cut): \(whole)"); continue }
+        }
+    }
+}
