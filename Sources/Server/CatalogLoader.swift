@@ -16,6 +16,8 @@ public enum CatalogLoader {
         public var keptPreviousCertificates: [String] = []
         /// Certificate pairs parsed afresh; unchanged files are reused.
         public var certificatesParsed = 0
+        /// `full`, or `policies` for a targeted reload of the files named by file events.
+        public var scope = "full"
 
         public var hasProblems: Bool { !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty }
     }
@@ -83,6 +85,7 @@ public enum CatalogLoader {
         report.rejectedPolicyFiles += loaded.rejectedFiles
         report.certificatesParsed = 0
         report.keptPreviousCertificates = []
+        report.scope = "policies"
 
         let valid = Dictionary(loaded.policies.map { ($0.domain, $0) }, uniquingKeysWith: { first, _ in first })
         let rejected = Set(loaded.rejectedFiles.compactMap(domainOfPolicyFile))

@@ -12,6 +12,8 @@ public final class Server: @unchecked Sendable {
     private let logger: Logger
     /// Reloads and signals are handled here, never on an event loop.
     private let control = DispatchQueue(label: "mta-sts-host.control")
+    /// Logging, the status file and metrics after a load: off the control queue, so reloads never wait on them.
+    private let reporting = DispatchQueue(label: "mta-sts-host.reporting")
     private let signals = SignalWatcher()
     private var workers: [Worker] = []
     private var watcher: FileWatcher?
@@ -91,7 +93,7 @@ public final class Server: @unchecked Sendable {
         for domain in catalog.uncoveredDomains {
             logger.warning("no certificate covers \(Catalog.hostName(forDomain: domain)): senders cannot fetch the policy of \(domain)")
         }
-        // Already serving; the status document and metrics (a second or two at 50,000 domains) follow.
+        // Already serving; the status document and metrics follow on the reporting queue.
         installed(catalog, report: report)
         return bound
     }
@@ -132,27 +134,33 @@ public final class Server: @unchecked Sendable {
                 } else {
                     (next, report) = try CatalogLoader.load(configuration, previous: catalog)
                 }
-                log(report)
-                let diff = CatalogDiff(before: catalog?.servedIDs ?? [:], after: next.servedIDs)
-                // Serve it first; the status file and metrics (seconds of JSON at 50,000 domains) come after.
+                // Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
+                // on the reporting queue, so the next change is not held up behind them either.
                 for worker in workers {
                     worker.queue.async { worker.replaceCatalog(next) }
                 }
+                let before = catalog
                 installed(next, report: report)
-                metrics.reloaded(success: true)
-                // The previous snapshot's memory goes back to the system rather than idling in malloc's arenas.
-                _ = malloc_trim(0)
-                logger.notice("reloaded", metadata: [
-                    "trigger": "\(trigger)",
-                    "domains": "\(next.policies.count)",
-                    "added": "\(CatalogDiff.summary(diff.added))",
-                    "changed": "\(CatalogDiff.summary(diff.changed))",
-                    "removed": "\(CatalogDiff.summary(diff.removed))",
-                    "rejected": "\(report.rejectedPolicyFiles.count)",
-                    "certificates": "\(next.certificates.pairs.count)",
-                    "certificates_parsed": "\(report.certificatesParsed)",
-                    "ms": "\(MonotonicClock.milliseconds() - started)",
-                ])
+                let swapped = MonotonicClock.milliseconds() - started
+                reporting.async { [self] in
+                    log(report)
+                    let diff = CatalogDiff(before: before?.servedIDs ?? [:], after: next.servedIDs)
+                    metrics.reloaded(success: true)
+                    // The previous snapshot's memory goes back to the system rather than idling in malloc's arenas.
+                    _ = malloc_trim(0)
+                    logger.notice("reloaded", metadata: [
+                        "trigger": "\(trigger)",
+                        "scope": "\(report.scope)",
+                        "domains": "\(next.policies.count)",
+                        "added": "\(CatalogDiff.summary(diff.added))",
+                        "changed": "\(CatalogDiff.summary(diff.changed))",
+                        "removed": "\(CatalogDiff.summary(diff.removed))",
+                        "rejected": "\(report.rejectedPolicyFiles.count)",
+                        "certificates": "\(next.certificates.pairs.count)",
+                        "certificates_parsed": "\(report.certificatesParsed)",
+                        "ms": "\(swapped)",
+                    ])
+                }
             } catch {
                 metrics.reloaded(success: false)
                 logger.error("reload failed; still serving the previous policies: \(error)")
@@ -160,27 +168,28 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// Records a newly loaded catalog: status file, metrics. Runs on the control queue.
+    /// Records a newly loaded catalog (on the control queue); its status file and metrics follow on the
+    /// reporting queue.
     private func installed(_ next: Catalog, report: CatalogLoader.Report) {
         catalog = next
         lastReport = report
-        let status = statusDocument()
-        publishedStatus.withLock { $0 = status }
-        StatusFile.write(status, configuration: configuration, logger: logger)
-        metrics.loaded(next, report: report)
+        reporting.async { [self] in
+            let status = StatusDocument.render(next, report: report, generatedAt: time(nil))
+            publishedStatus.withLock { $0 = status }
+            StatusFile.write(status, configuration: configuration, logger: logger)
+            metrics.loaded(next, report: report)
+        }
         if certificateExpiryRefresh == nil {
             // Remaining lifetimes drift between reloads: refresh them every minute.
-            let timer = DispatchSource.makeTimerSource(queue: control)
+            let timer = DispatchSource.makeTimerSource(queue: reporting)
             timer.schedule(deadline: .now() + 60, repeating: 60)
-            timer.setEventHandler { [self] in metrics.refreshCertificateExpiry(catalog?.certificates.pairs ?? []) }
+            timer.setEventHandler { [self] in
+                let pairs = control.sync { catalog?.certificates.pairs ?? [] }
+                metrics.refreshCertificateExpiry(pairs)
+            }
             timer.activate()
             certificateExpiryRefresh = timer
         }
-    }
-
-    private func statusDocument() -> String {
-        guard let catalog else { return "{}\n" }
-        return StatusDocument.render(catalog, report: lastReport, generatedAt: time(nil))
     }
 
     /// A fresh SSL_CTX comes with fresh random ticket keys, so rotating keys is swapping contexts: tickets from the

@@ -13,7 +13,7 @@ public final class ServerMetrics: @unchecked Sendable {
     private let reloadFailures = Counter(label: "mta_sts_reloads_total", dimensions: [("result", "failure")])
     private let policiesServed = Gauge(label: "mta_sts_policies_served")
     private let policiesRejected = Gauge(label: "mta_sts_policies_rejected")
-    /// Touched only on the control queue.
+    /// Touched only on the reporting queue.
     private var certificateExpiry: [String: Gauge] = [:]
 
     public init() {
@@ -44,7 +44,7 @@ public final class ServerMetrics: @unchecked Sendable {
         (success ? reloadSuccesses : reloadFailures).increment()
     }
 
-    /// After every load: policy counts and each certificate's remaining lifetime. Runs on the control queue.
+    /// After every load: policy counts and each certificate's remaining lifetime. Runs on the reporting queue.
     func loaded(_ catalog: Catalog, report: CatalogLoader.Report) {
         policiesServed.record(catalog.policies.count)
         policiesRejected.record(report.rejectedPolicyFiles.count)
