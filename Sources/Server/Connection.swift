@@ -114,24 +114,12 @@ final class Connection {
     }
 
     private func makeExchange() -> ProtocolExchange {
-        let worker = self.worker
-        let tls = self.tls
-        let context = ExchangeContext(
-            // The worker's current snapshot, so a reload reaches requests on connections already open.
-            decide: { head in
-                let catalog = worker.catalog
-                return catalog.responder.decide(head, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost)
-            },
-            answered: { status, head in worker.requestAnswered(status: status, head: head, host: tls.host) },
-            date: { worker.date.current() },
-            isDraining: { worker.isDraining },
-            maxRequests: worker.configuration.maxRequestsPerConnection)
         if tls.alpnProtocol == "h2" {
             var settings = worker.configuration.http2
             settings.maxStreamsPerConnection = worker.configuration.maxRequestsPerConnection
-            return HTTP2Exchange(context: context, settings: settings)
+            return HTTP2Exchange(context: self, settings: settings)
         }
-        return HTTP1Exchange(context: context)
+        return HTTP1Exchange(context: self)
     }
 
     // MARK: data
@@ -169,7 +157,8 @@ final class Connection {
             case .done(let count):
                 outputSent += count
                 if outputSent == output.count {
-                    output.removeAll(keepingCapacity: output.capacity <= 4096)
+                    // Not kept: an idle keep-alive connection should cost as little memory as possible.
+                    output = []
                     outputSent = 0
                     exchange.produce(output: &output)
                 }
@@ -232,6 +221,22 @@ final class Connection {
         sources.cancel()
         worker.connectionClosed(self)
     }
+}
+
+extension Connection: ExchangeContext {
+    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
+        // The worker's current snapshot, so a reload reaches requests on connections already open.
+        let catalog = worker.catalog
+        return catalog.responder.decide(request, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost)
+    }
+
+    func answered(_ status: Int, _ request: HTTPRequestHead?) {
+        worker.requestAnswered(status: status, head: request, host: tls.host)
+    }
+
+    var date: [UInt8] { worker.date.current() }
+    var isDraining: Bool { worker.isDraining }
+    var maxRequests: Int { worker.configuration.maxRequestsPerConnection }
 }
 
 extension PolicyResponder.Decision {

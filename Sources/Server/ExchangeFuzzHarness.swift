@@ -22,22 +22,15 @@ public final class ExchangeFuzzHarness {
     ///   - serverName: the SNI the client sent; nil routes by Host or :authority, as a connection without SNI does.
     ///   - maxRequests: requests (HTTP/1.1) or streams (HTTP/2) one connection may carry.
     public init(protocol applicationProtocol: ApplicationProtocol, serverName: String?, maxRequests: Int = 100) {
-        let catalog = Self.catalog
-        let record = Record()
+        let record = Record(catalog: Self.catalog, serverName: serverName, maxRequests: maxRequests)
         self.record = record
-        let context = ExchangeContext(
-            decide: { head in catalog.responder.decide(head, serverName: serverName, defaultHost: nil) },
-            answered: { _, _ in record.answered += 1 },
-            date: { Self.date },
-            isDraining: { record.draining },
-            maxRequests: maxRequests)
         switch applicationProtocol {
         case .http1:
-            exchange = HTTP1Exchange(context: context)
+            exchange = HTTP1Exchange(context: record)
         case .http2:
             var settings = HTTP2Settings()
             settings.maxStreamsPerConnection = maxRequests
-            exchange = HTTP2Exchange(context: context, settings: settings)
+            exchange = HTTP2Exchange(context: record, settings: settings)
         }
     }
 
@@ -62,7 +55,7 @@ public final class ExchangeFuzzHarness {
         exchange.drain(output: &output)
     }
 
-    private static let date = Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8)
+    fileprivate static let date = Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8)
 
     private static let catalog: Catalog = {
         let policies = [
@@ -75,8 +68,26 @@ public final class ExchangeFuzzHarness {
     }()
 }
 
-/// What the exchange's callbacks see and count, shared by reference with their closures.
-private final class Record {
+/// The exchange's context: the fixed catalog, and what it counts. Kept alive by the harness (the exchange
+/// holds it unowned, as it holds its connection).
+private final class Record: ExchangeContext {
+    let catalog: Catalog
+    let serverName: String?
+    let maxRequests: Int
     var answered = 0
     var draining = false
+
+    init(catalog: Catalog, serverName: String?, maxRequests: Int) {
+        self.catalog = catalog
+        self.serverName = serverName
+        self.maxRequests = maxRequests
+    }
+
+    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
+        catalog.responder.decide(request, serverName: serverName, defaultHost: nil)
+    }
+
+    func answered(_ status: Int, _ request: HTTPRequestHead?) { answered += 1 }
+    var date: [UInt8] { ExchangeFuzzHarness.date }
+    var isDraining: Bool { draining }
 }

@@ -3,7 +3,7 @@ import HTTP
 /// HTTP/1.1 over one connection: requests parsed in place from the read buffer, answered in order (pipelining),
 /// with only an incomplete head ever copied.
 final class HTTP1Exchange: ProtocolExchange {
-    private let context: ExchangeContext
+    private unowned let context: ExchangeContext
     private var pendingInput: [UInt8] = []
     private var scannedInput = 0
     private var requestsServed = 0
@@ -31,7 +31,7 @@ final class HTTP1Exchange: ProtocolExchange {
     func timedOut(output: inout [UInt8]) {
         // A head that arrives too slowly (slowloris) gets a 408; an idle connection just closes.
         if !pendingInput.isEmpty {
-            HTTP1ResponseWriter.appendError(.requestTimeout, date: context.date(), to: &output)
+            HTTP1ResponseWriter.appendError(.requestTimeout, date: context.date, to: &output)
             context.answered(HTTPStatus.requestTimeout.rawValue, nil)
             pendingInput = []
         }
@@ -56,7 +56,7 @@ final class HTTP1Exchange: ProtocolExchange {
                 answer(head, output: &output)
                 offset += consumed
             case .invalid(let status):
-                HTTP1ResponseWriter.appendError(status, date: context.date(), to: &output)
+                HTTP1ResponseWriter.appendError(status, date: context.date, to: &output)
                 context.answered(status.rawValue, nil)
                 isFinished = true
             }
@@ -68,8 +68,8 @@ final class HTTP1Exchange: ProtocolExchange {
     private func answer(_ head: HTTPRequestHead, output: inout [UInt8]) {
         var decision = context.decide(head)
         requestsServed += 1
-        if requestsServed >= context.maxRequests || context.isDraining() { decision.close = true }
-        HTTP1ResponseWriter.append(decision, version: head.version, date: context.date(), to: &output)
+        if requestsServed >= context.maxRequests || context.isDraining { decision.close = true }
+        HTTP1ResponseWriter.append(decision, version: head.version, date: context.date, to: &output)
         isFinished = decision.close
         context.answered(decision.status, head)
     }

@@ -6,11 +6,11 @@ final class HTTP2Exchange: ProtocolExchange {
     private var failed = false
 
     init(context: ExchangeContext, settings: HTTP2Settings) {
-        session = HTTP2Session(settings: settings, respond: { head in
+        session = HTTP2Session(settings: settings, respond: { [unowned context] head in
             let decision = context.decide(head)
             context.answered(decision.status, head)
             return decision
-        }, date: context.date)
+        }, date: { [unowned context] in context.date })
     }
 
     var isFinished: Bool { failed || session.isFinished }

@@ -8,8 +8,10 @@ public final class TLSConnection {
     private let selection: ServerNameSelection
     /// The host this connection is for: its SNI, or the default host when the client sent none.
     public private(set) var host: String?
-    /// The SNI exactly as the client sent it (lower-cased); nil when it sent none.
-    public private(set) var sentServerName: String?
+    /// Whether `host` came from the client's SNI (else it is the default host, or nil).
+    public private(set) var hostIsFromSNI = false
+    /// The SNI the client sent (lower-cased); nil when it sent none.
+    public var sentServerName: String? { hostIsFromSNI ? host : nil }
     /// Why we refused the handshake ourselves: `unknown_sni` or `missing_sni`.
     public private(set) var refusal: String?
 
@@ -28,7 +30,6 @@ public final class TLSConnection {
     /// Called from the SNI callback. Returns the alert to refuse the handshake with, or nil to go on.
     func chooseCertificates() -> Int32? {
         let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0).lowercased() }
-        sentServerName = offered
         switch selection.select(serverName: offered) {
         case .use(let pairs, let host):
             for pair in pairs {
@@ -38,6 +39,7 @@ public final class TLSConnection {
                 }
             }
             self.host = host
+            hostIsFromSNI = offered != nil
             return nil
         case .unknownName:
             refusal = "unknown_sni"

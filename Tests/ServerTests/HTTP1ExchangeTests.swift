@@ -7,23 +7,47 @@ struct HTTP1ExchangeTests {
     static let policy = PolicyResponse(policyID: "id1", body: Array("version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n".utf8))
     let responder = PolicyResponder { $0 == "mta-sts.a.test" ? HTTP1ExchangeTests.policy : nil }
 
-    func exchange(maxRequests: Int = 100, draining: Bool = false) -> HTTP1Exchange {
-        let responder = self.responder
-        return HTTP1Exchange(context: ExchangeContext(
-            decide: { responder.decide($0, serverName: "mta-sts.a.test") },
-            answered: { _, _ in },
-            date: { Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8) },
-            isDraining: { draining },
-            maxRequests: maxRequests))
+    /// The exchange holds its context unowned (as it holds its connection): the test keeps it alive.
+    final class Context: ExchangeContext {
+        let responder: PolicyResponder
+        let maxRequests: Int
+        let isDraining: Bool
+        init(responder: PolicyResponder, maxRequests: Int, isDraining: Bool) {
+            self.responder = responder
+            self.maxRequests = maxRequests
+            self.isDraining = isDraining
+        }
+        func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
+            responder.decide(request, serverName: "mta-sts.a.test")
+        }
+        func answered(_ status: Int, _ request: HTTPRequestHead?) {}
+        var date: [UInt8] { Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8) }
     }
 
-    func feed(_ exchange: HTTP1Exchange, _ text: String) -> String {
-        feed(exchange, Array(text.utf8)[...])
+    /// An exchange with the context it needs kept alive beside it.
+    final class Subject {
+        let context: Context
+        let exchange: HTTP1Exchange
+        init(_ context: Context) {
+            self.context = context
+            exchange = HTTP1Exchange(context: context)
+        }
+        var isFinished: Bool { exchange.isFinished }
+        var isMidRequest: Bool { exchange.isMidRequest }
+        func timedOut(output: inout [UInt8]) { exchange.timedOut(output: &output) }
     }
 
-    func feed(_ exchange: HTTP1Exchange, _ bytes: ArraySlice<UInt8>) -> String {
+    func exchange(maxRequests: Int = 100, draining: Bool = false) -> Subject {
+        Subject(Context(responder: responder, maxRequests: maxRequests, isDraining: draining))
+    }
+
+    func feed(_ subject: Subject, _ text: String) -> String {
+        feed(subject, Array(text.utf8)[...])
+    }
+
+    func feed(_ subject: Subject, _ bytes: ArraySlice<UInt8>) -> String {
         var output: [UInt8] = []
-        Array(bytes).withUnsafeBytes { exchange.receive($0, output: &output) }
+        Array(bytes).withUnsafeBytes { subject.exchange.receive($0, output: &output) }
         return String(decoding: output, as: UTF8.self)
     }
 
