@@ -6,7 +6,7 @@ import Glibc
 /// paths that changed (so 50,000 unchanged files need not be looked at again).
 ///
 /// Directories are watched, not files, so atomic renames, editors' swap files, certbot's `live/` symlink swaps
-/// and Kubernetes' `..data` swaps are all seen. Call `rescan()` after a change to pick up new subdirectories.
+/// and Kubernetes' `..data` swaps are all seen. New subdirectories are watched after the change that created them.
 public final class FileWatcher {
     private let descriptor: Int32
     private let roots: [String]
@@ -62,6 +62,8 @@ public final class FileWatcher {
         guard let directory = opendir(path) else { return }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
+            // Files are not watched (their directory is): skip them without a stat, which matters at 150,000 entries.
+            if Int32(entry.pointee.d_type) == Int32(DT_REG) { continue }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             // Hidden directories are Kubernetes' timestamped copies (reached through ..data) and VCS metadata.
             if name.hasPrefix(".") { continue }
@@ -93,8 +95,19 @@ public final class FileWatcher {
             changes.isComplete = false
             return
         }
-        if event.mask & UInt32(IN_ISDIR) != 0 { changes.isComplete = false }
-        changes.paths.insert(directory + "/" + name)
+        let path = directory + "/" + name
+        // A new directory (or a symlink to one): the tree needs watching anew, and a full reload.
+        if event.mask & UInt32(IN_ISDIR) != 0 {
+            changes.isComplete = false
+        } else if event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, isDirectory(path) {
+            changes.isComplete = false
+        }
+        changes.paths.insert(path)
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     private func schedule() {
@@ -109,7 +122,8 @@ public final class FileWatcher {
             pending = nil
             let settled = changes
             changes = FileChanges()
-            rescan()
+            // A new directory shows up as an incomplete change: only then can there be something new to watch.
+            if !settled.isComplete { rescan() }
             onChange(settled)
         }
         pending = work
