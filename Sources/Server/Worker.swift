@@ -98,9 +98,9 @@ final class Worker: @unchecked Sendable {
         connections[connection.descriptor] = nil
         metrics.openConnections.decrement()
         if let address = connection.clientAddress { clientLimiter?.release(address) }
-        if isDraining, connections.isEmpty {
-            onDrained?()
+        if isDraining, connections.isEmpty, let pending = onDrained {
             onDrained = nil
+            pending()
         }
         acceptors.forEach { $0.resumeIfPaused() }
     }
@@ -138,9 +138,11 @@ final class Worker: @unchecked Sendable {
         acceptors = []
         onDrained = done
         connections.values.forEach { $0.drain() }
-        if connections.isEmpty {
+        // A connection that closed during its drain has already called `onDrained` (and cleared it): `done` must
+        // run exactly once, or the DispatchGroup waiting on it traps on an unbalanced leave.
+        if connections.isEmpty, let pending = onDrained {
             onDrained = nil
-            done()
+            pending()
         }
     }
 
