@@ -8,7 +8,8 @@
 #     -v $PWD/policies:/policies:ro -v /etc/letsencrypt:/certs:ro mta-sts-host
 #   docker kill -s HUP <container>                       # reload (files are also watched)
 
-ARG SWIFT_IMAGE=swift:6.1-bookworm
+# The toolchain the project is tested with (swift-prometheus needs tools 6.2 or later).
+ARG SWIFT_IMAGE=swift:6.3-bookworm
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev libnghttp2-dev pkg-config \
