@@ -77,9 +77,3 @@ public final class Acceptor {
         source.suspend()
     }
 }
-
-/// Carries a queue-confined object into a Dispatch closure that runs on the same queue.
-struct UncheckedBox<Value: AnyObject>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -48,7 +48,7 @@ public final class FileWatcher {
     }
 
     /// Adds watches for every directory under the roots (adding an existing watch is a no-op in inotify).
-    public func rescan() {
+    private func rescan() {
         var visited = Set<[UInt64]>()
         for root in roots { watchTree(root, visited: &visited) }
     }

@@ -42,8 +42,6 @@ public final class SocketSources {
         close(descriptor)
     }
 
-    public var isCancelled: Bool { cancelled }
-
     private var interest: UInt32 {
         (reading ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writing ? EPOLLOUT.rawValue : 0)
     }

@@ -144,7 +144,7 @@ final class Connection {
             }
         }
         // A client that keeps the socket full yields the loop to the others, then carries on.
-        let connection = UncheckedSendable(self)
+        let connection = UncheckedBox(self)
         worker.queue.async { connection.value.readInput() }
     }
 

@@ -80,16 +80,19 @@ public final class Server: @unchecked Sendable {
             // Tells scripts and tests where the server listens, once it accepts: one address per line.
             try AtomicFile.write(listening.map { $0.description + "\n" }.joined(), to: readyFile)
         }
-        logger.notice("serving", metadata: [
+        var summary: Logger.Metadata = [
             "listen": "\(bound.map(\.description).joined(separator: " "))",
-            "admin": "\(listening.dropFirst(bound.count).map(\.description).joined(separator: " "))",
             "domains": "\(catalog.policies.count)",
             "certificates": "\(catalog.certificates.pairs.count)",
             "rejected_policies": "\(report.rejectedPolicyFiles.count)",
             "skipped_certificates": "\(report.certificateProblems.count)",
             "workers": "\(workers.count)",
             "startup_ms": "\(MonotonicClock.milliseconds() - started)",
-        ])
+        ]
+        if listening.count > bound.count {
+            summary["admin"] = "\(listening.dropFirst(bound.count).map(\.description).joined(separator: " "))"
+        }
+        logger.notice("serving", metadata: summary)
         for domain in catalog.uncoveredDomains {
             logger.warning("no certificate covers \(Catalog.hostName(forDomain: domain)): senders cannot fetch the policy of \(domain)")
         }

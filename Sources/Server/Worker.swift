@@ -75,8 +75,6 @@ final class Worker: @unchecked Sendable {
 
     func replaceTLSContext(_ context: TLSServerContext) { tlsContext = context }
 
-    var connectionCount: Int { connections.count }
-
     private func accepted(_ descriptor: Int32) {
         var clientAddress: ClientAddress?
         if let clientLimiter {

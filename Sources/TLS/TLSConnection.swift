@@ -76,9 +76,6 @@ public final class TLSConnection {
         ERR_clear_error()
     }
 
-    /// Whether OpenSSL holds decrypted bytes not yet returned by `read`.
-    public var hasBufferedPlaintext: Bool { SSL_pending(ssl) > 0 }
-
     /// The ALPN protocol agreed on, if any.
     public var alpnProtocol: String? {
         var data: UnsafePointer<UInt8>?
@@ -87,8 +84,6 @@ public final class TLSConnection {
         guard let data, length > 0 else { return nil }
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
-
-    public var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
 
     private func classify(_ result: Int32) -> TLSIOResult {
         switch SSL_get_error(ssl, result) {
