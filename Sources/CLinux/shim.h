@@ -6,6 +6,7 @@ struct sockaddr;
 extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int flags);
 extern int malloc_trim(unsigned long pad);
 
-// epoll is not in Swift's Glibc module.
+// epoll and eventfd are not in Swift's Glibc module.
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #endif

@@ -2,17 +2,19 @@ import Dispatch
 import CLinux
 import Glibc
 
-/// Accepts connections on one listening socket from a read source on its event loop's queue.
+/// Accepts connections on one listening socket, registered with its event loop's poller.
 ///
-/// Accepts in batches until EAGAIN. At the connection limit it suspends itself (the backlog holds the rest) until
-/// `resumeIfPaused` is called; on EMFILE/ENFILE it backs off for a moment instead of spinning on a ready socket.
+/// The listening socket shares the loop's epoll set with the connections, so a wake-up that accepts a connection
+/// also serves the connections that became ready with it: with its own Dispatch source, every accept cost a
+/// second round-trip through Dispatch's manager thread. Accepts in batches until EAGAIN. At the connection limit
+/// it stops listening for readiness (the backlog holds the rest) until `resumeIfPaused` is called; on EMFILE/ENFILE
+/// it backs off for a moment instead of spinning on a ready socket. Everything runs on the loop's queue.
 public final class Acceptor {
-    public enum Outcome { case accepted, descriptorsExhausted(Int32), stopped }
-
-    private let source: DispatchSourceRead
     private let listeningDescriptor: Int32
     private let acceptFlags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    private let poller: SocketPoller
     private let queue: DispatchQueue
+    private var sources: SocketSources?
     private var paused = false
     private var stopped = false
     /// Decides whether to take more connections right now (the connection limit).
@@ -20,37 +22,40 @@ public final class Acceptor {
     private let onAccept: (Int32) -> Void
     private let onExhausted: (Int32) -> Void
 
-    public init(descriptor: Int32, queue: DispatchQueue, hasCapacity: @escaping () -> Bool,
+    public init(descriptor: Int32, poller: SocketPoller, queue: DispatchQueue, hasCapacity: @escaping () -> Bool,
                 onAccept: @escaping (Int32) -> Void, onExhausted: @escaping (Int32) -> Void) {
-        self.queue = queue
         self.listeningDescriptor = descriptor
+        self.poller = poller
+        self.queue = queue
         self.hasCapacity = hasCapacity
         self.onAccept = onAccept
         self.onExhausted = onExhausted
-        source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-        source.setEventHandler { [unowned self] in acceptBatch() }
-        source.setCancelHandler { close(descriptor) }
     }
 
-    public func start() { source.activate() }
+    /// Starts accepting. Must run on the queue.
+    public func start() {
+        guard sources == nil, !stopped else { return }
+        sources = SocketSources(descriptor: listeningDescriptor, poller: poller,
+                                onReadable: { [unowned self] in acceptBatch() }, onWritable: {})
+    }
 
     /// Stops accepting and closes the listening socket. Must run on the queue.
     public func stop() {
         guard !stopped else { return }
         stopped = true
-        if paused { source.resume() }
-        source.cancel()
+        if let sources { sources.cancel() } else { close(listeningDescriptor) }
     }
 
     /// Called when a connection closes: resumes accepting if the limit had paused it.
     public func resumeIfPaused() {
         guard paused, !stopped, hasCapacity() else { return }
         paused = false
-        source.resume()
+        sources?.setReading(true)
     }
 
     private func acceptBatch() {
         for _ in 0..<64 {
+            guard !stopped else { return }
             guard hasCapacity() else { pause(); return }
             let descriptor = accept4(listeningDescriptor, nil, nil, acceptFlags)
             if descriptor >= 0 {
@@ -74,6 +79,6 @@ public final class Acceptor {
     private func pause() {
         guard !paused else { return }
         paused = true
-        source.suspend()
+        sources?.setReading(false)
     }
 }

@@ -36,7 +36,7 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
         var bound = address
         bound.port = port
         queue.sync {
-            let acceptor = Acceptor(descriptor: descriptor, queue: queue,
+            let acceptor = Acceptor(descriptor: descriptor, poller: poller, queue: queue,
                                     hasCapacity: { [unowned self] in connections.count < Self.maxConnections },
                                     onAccept: { [unowned self] in
                                         connections[$0] = AdminConnection(descriptor: $0, server: self)

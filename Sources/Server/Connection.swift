@@ -38,6 +38,11 @@ final class Connection {
 
     // MARK: events
 
+    /// The ClientHello is usually there already (TCP_DEFER_ACCEPT): answering it now saves a trip through the poller.
+    func start() {
+        continueHandshake()
+    }
+
     private func readable() {
         switch state {
         case .handshaking: continueHandshake()
@@ -144,8 +149,7 @@ final class Connection {
             }
         }
         // A client that keeps the socket full yields the loop to the others, then carries on.
-        let connection = UncheckedBox(self)
-        worker.queue.async { connection.value.readInput() }
+        worker.poller.soon { [weak self] in self?.readInput() }
     }
 
     /// Writes all pending output; true when the connection carries on reading.
@@ -193,10 +197,15 @@ final class Connection {
 
     // MARK: closing
 
-    /// close_notify, half-close, then read until the client closes too, so the last response is not reset away.
+    /// close_notify, then either close at once (the request was read whole and nothing followed it) or half-close
+    /// and read until the client closes too, so that input arriving after close() cannot reset the last response
+    /// away. Closing at once saves a wake-up per connection for senders, which send one request and close.
     private func beginClose() {
         guard state == .open else { return close() }
         tls.shutdown()
+        if exchange?.endedAfterWholeInput == true, !tls.hasBufferedInput, !socketHasInput() {
+            return close()
+        }
         Glibc.shutdown(descriptor, Int32(SHUT_WR))
         state = .lingering
         expire(in: 2)
@@ -213,6 +222,12 @@ final class Connection {
             close()
             return
         }
+    }
+
+    /// Whether unread bytes wait in the socket (closing it now would send a reset), without consuming them.
+    private func socketHasInput() -> Bool {
+        var byte: UInt8 = 0
+        return recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
     func close() {

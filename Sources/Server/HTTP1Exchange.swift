@@ -8,6 +8,7 @@ final class HTTP1Exchange: ProtocolExchange {
     private var scannedInput = 0
     private var requestsServed = 0
     private(set) var isFinished = false
+    private(set) var endedAfterWholeInput = false
 
     init(context: ExchangeContext) { self.context = context }
 
@@ -55,6 +56,7 @@ final class HTTP1Exchange: ProtocolExchange {
             case .request(let head, let consumed):
                 answer(head, output: &output)
                 offset += consumed
+                endedAfterWholeInput = isFinished && offset == bytes.count
             case .invalid(let status):
                 HTTP1ResponseWriter.appendError(status, date: context.date, to: &output)
                 context.answered(status.rawValue, nil)

@@ -15,6 +15,8 @@ final class HTTP2Exchange: ProtocolExchange {
 
     var isFinished: Bool { failed || session.isFinished }
     var isMidRequest: Bool { session.hasActiveStreams }
+    /// A client may still be sending frames (WINDOW_UPDATE, its own GOAWAY) when the session ends.
+    var endedAfterWholeInput: Bool { false }
     /// Why nghttp2 or our limits ended the session, if they did.
     var failure: String? { session.failure }
 

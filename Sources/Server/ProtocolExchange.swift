@@ -9,6 +9,9 @@ protocol ProtocolExchange: AnyObject {
     var isFinished: Bool { get }
     /// A request is partly received: the request-head timeout applies instead of the idle timeout.
     var isMidRequest: Bool { get }
+    /// Finished after answering a request read whole, with no input after it: the connection may close without
+    /// lingering, as nginx does, since the client has nothing more to send that would make the kernel reset it.
+    var endedAfterWholeInput: Bool { get }
     /// The current timeout ran out: append any last words (408, GOAWAY). The connection then closes.
     func timedOut(output: inout [UInt8])
     /// Graceful stop: finish what is in flight, accept nothing new.

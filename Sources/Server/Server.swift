@@ -140,7 +140,7 @@ public final class Server: @unchecked Sendable {
                 // Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
                 for worker in workers {
-                    worker.queue.async { worker.replaceCatalog(next) }
+                    worker.perform { worker.replaceCatalog(next) }
                 }
                 let before = catalog
                 installed(next, report: report)
@@ -203,7 +203,7 @@ public final class Server: @unchecked Sendable {
         timer.setEventHandler { [self] in
             do {
                 let context = try TLSServerContext(settings: configuration.tls)
-                for worker in workers { worker.queue.async { worker.replaceTLSContext(context) } }
+                for worker in workers { worker.perform { worker.replaceTLSContext(context) } }
                 logger.info("rotated TLS session ticket keys")
             } catch {
                 logger.error("cannot rotate TLS session ticket keys: \(error)")
@@ -225,7 +225,7 @@ public final class Server: @unchecked Sendable {
         let group = DispatchGroup()
         for worker in workers {
             group.enter()
-            worker.queue.async { worker.drain { group.leave() } }
+            worker.perform { worker.drain { group.leave() } }
         }
         group.notify(queue: control) { [logger] in
             logger.notice("stopped")

@@ -44,7 +44,7 @@ final class Worker: @unchecked Sendable {
         self.metrics = metrics
         self.clientLimiter = clientLimiter
         self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
-        self.poller = try SocketPoller(queue: queue)
+        self.poller = try SocketPoller(queue: queue, hold: Self.hold)
         self.configuration = configuration
         self.tlsContext = tlsContext
         self.catalog = catalog
@@ -54,10 +54,21 @@ final class Worker: @unchecked Sendable {
 
     deinit { readBuffer.deallocate() }
 
+    /// How long a busy loop keeps its thread waiting for the next event before handing it back to Dispatch (see
+    /// SocketPoller). It bounds how late the timeout sweep and queued work may run, so it is kept well under the
+    /// sweep's 250 ms; work queued through `perform` wakes the loop at once.
+    static let hold = Duration.milliseconds(50)
+
+    /// Runs `work` on the loop's queue, waking the loop if it is holding its thread.
+    func perform(_ work: @escaping @Sendable () -> Void) {
+        queue.async(execute: work)
+        poller.wake()
+    }
+
     /// Starts accepting on the given listening sockets. Runs on the queue.
     func start(listening descriptors: [Int32]) {
         for descriptor in descriptors {
-            let acceptor = Acceptor(descriptor: descriptor, queue: queue,
+            let acceptor = Acceptor(descriptor: descriptor, poller: poller, queue: queue,
                                     hasCapacity: { [unowned self] in connections.count < maxConnections && !isDraining },
                                     onAccept: { [unowned self] in accepted($0) },
                                     onExhausted: { [unowned self] in descriptorsExhausted($0) })
@@ -90,6 +101,7 @@ final class Worker: @unchecked Sendable {
         connections[descriptor] = connection
         connectionPeak = max(connectionPeak, connections.count)
         metrics.openConnections.increment()
+        connection.start()
     }
 
     func connectionClosed(_ connection: Connection) {

@@ -76,6 +76,9 @@ public final class TLSConnection {
         ERR_clear_error()
     }
 
+    /// Whether OpenSSL holds input it read ahead but has not yet returned.
+    public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
+
     /// The ALPN protocol agreed on, if any.
     public var alpnProtocol: String? {
         var data: UnsafePointer<UInt8>?
