@@ -1,4 +1,6 @@
 """HTTP/1.1 framing and limits of `serve`, with exact request bytes over a raw TLS connection (Python `ssl`)."""
+import time
+
 import pytest
 
 from support.http1 import Connection, request, tls_connect
@@ -28,6 +30,19 @@ def get(host: str = HOST_A, path: str = POLICY_PATH, **options) -> bytes:
 def assert_closed(connection: Connection) -> None:
     closed, extra = connection.closed_within(CLOSE_WAIT)
     assert closed and extra == b"", f"connection still open (or more bytes: {extra[:80]!r})"
+
+
+def server_still_reads(connection: Connection) -> bool:
+    """After the server closed TLS: whether its socket still takes bytes (a lingering close, which discards them)
+    or is closed (the kernel answers bytes with a reset, seen by our second send)."""
+    raw = connection.sock.unwrap()  # sends our close_notify: the first bytes after the server's close
+    connection.sock = raw
+    try:
+        time.sleep(0.3)
+        raw.sendall(b"after close")
+        return True
+    except (BrokenPipeError, ConnectionResetError):
+        return False
 
 
 def test_ten_pipelined_requests_in_one_write_get_ten_responses_in_order(connect, world):
@@ -162,6 +177,32 @@ def test_connection_close_is_answered_with_connection_close_then_closed(connect,
     assert (response.status, response.body) == (200, world.bodies[HOST_A])
     assert "close" in response.connection_tokens(), response.raw_head
     assert_closed(connection)
+
+
+def test_a_whole_request_with_connection_close_closes_the_socket_without_lingering(connect, world):
+    connection = connect()
+    response = connection.exchange(get(headers=[("Connection", "close")]))
+    assert (response.status, response.body) == (200, world.bodies[HOST_A])
+    assert_closed(connection)
+    assert not server_still_reads(connection)
+
+
+@pytest.mark.parametrize("after", [get(), b"GET /next HTTP/1.1\r\n"], ids=["whole-request", "partial-request"])
+def test_bytes_after_a_closing_request_make_the_server_linger_so_its_response_is_not_reset(connect, world, after):
+    connection = connect()
+    connection.send(get(headers=[("Connection", "close")]) + after)
+    response = connection.read_response()
+    assert (response.status, response.body) == (200, world.bodies[HOST_A])
+    assert_closed(connection)
+    assert server_still_reads(connection)
+
+
+def test_a_malformed_request_makes_the_server_linger_after_its_400(connect):
+    connection = connect()
+    connection.send(b"GARBAGE\r\n\r\n")
+    assert connection.read_response().status == 400
+    assert_closed(connection)
+    assert server_still_reads(connection)
 
 
 def test_expect_100_continue_on_get_without_body_is_answered(connect, world):
