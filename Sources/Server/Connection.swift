@@ -202,10 +202,10 @@ final class Connection {
     /// away. Closing at once saves a wake-up per connection for senders, which send one request and close.
     private func beginClose() {
         guard state == .open else { return close() }
+        // Looked at before our close_notify goes out, which a quick client answers with its own.
+        let closesAtOnce = exchange?.endedAfterWholeInput == true && !tls.hasBufferedInput && !socketHasInput()
         tls.shutdown()
-        if exchange?.endedAfterWholeInput == true, !tls.hasBufferedInput, !socketHasInput() {
-            return close()
-        }
+        if closesAtOnce { return close() }
         Glibc.shutdown(descriptor, Int32(SHUT_WR))
         state = .lingering
         expire(in: 2)

@@ -34,12 +34,13 @@ def assert_closed(connection: Connection) -> None:
 
 def server_still_reads(connection: Connection) -> bool:
     """After the server closed TLS: whether its socket still takes bytes (a lingering close, which discards them)
-    or is closed (the kernel answers bytes with a reset, seen by our second send)."""
-    raw = connection.sock.unwrap()  # sends our close_notify: the first bytes after the server's close
+    or is closed (the kernel answers the first bytes with a reset, which fails the second send)."""
+    raw = connection.sock.unwrap()  # may or may not send our close_notify: the sends below decide
     connection.sock = raw
     try:
-        time.sleep(0.3)
         raw.sendall(b"after close")
+        time.sleep(0.3)
+        raw.sendall(b"after the reset")
         return True
     except (BrokenPipeError, ConnectionResetError):
         return False
