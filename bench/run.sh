@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: mta-sts-host against nginx, same run, same core, as ratios.
 #
-# Runs bench/anchors.sh twice with identical options, first for nginx and then
-# for our release binary (anchors.sh `custom`, one-file-per-domain policies via
-# {domains}, --workers 1, plus --allow-root when run as root), and prints a markdown table:
+# Runs bench/anchors.sh with identical options for nginx and for our release binary
+# (anchors.sh `custom`, one-file-per-domain policies via {domains}, --workers 1, plus
+# --allow-root when run as root), one run at a time and alternating (nginx run 1, ours
+# run 1, nginx run 2, ...): this machine's speed drifts by 10 % or more over minutes (the
+# openssl speed ceiling moved that much between two back-to-back servers), and alternating
+# keeps that drift from landing on one server only. Prints a markdown table:
 #     metric | nginx | mta-sts-host | ratio (ours/nginx)
 # Both servers are pinned to the same core (SERVER_CPU, default 1) and all load
 # generators to the other one (CLIENT_CPU, default 0), as anchors.sh does.
@@ -21,8 +24,8 @@
 #   SERVER_CPU, CLIENT_CPU, QUIET_PCT, QUIET_WAIT, ...: passed through to anchors.sh.
 #
 # Output: BENCH_OUT/summary.md (the table plus noise figures and problems),
-#   BENCH_OUT/{nginx,mta-sts-host}.log (anchors.sh output), BENCH_OUT/{nginx,mta-sts-host}/
-#   (anchors.sh run dir: results.tsv, report.md, server.log, raw tool output),
+#   BENCH_OUT/{nginx,mta-sts-host}-rK.log (anchors.sh output of run K), BENCH_OUT/{nginx,mta-sts-host}-rK/
+#   (anchors.sh run dir of run K: results.tsv, report.md, server.log, raw tool output),
 #   BENCH_OUT/check-10k.log if bench/check-10k.sh exists (run after both servers, with
 #   MTA_STS_HOST_BIN=$BIN; its wall time and last line go into the summary).
 #
@@ -89,7 +92,7 @@ log "binary: $BIN_SRC ($BIN_INFO), snapshot $BIN"
 log "options: -n $N -r $RUNS -t $SECS -H $HOLD -T $TESTS -p $PORT -w $WORK"
 
 # ---------------------------------------------------------------- 3. the two anchors.sh runs
-OPTS=(-n "$N" -r "$RUNS" -t "$SECS" -H "$HOLD" -T "$TESTS" -p "$PORT" -w "$WORK")
+OPTS=(-n "$N" -r 1 -t "$SECS" -H "$HOLD" -T "$TESTS" -p "$PORT" -w "$WORK")
 # The nginx config anchors.sh writes sets keepalive_requests 1000000 (which also caps HTTP/2 streams per
 # connection); the same limit here keeps wrk and h2load on their connections for both servers.
 CUSTOM=("$BIN" serve --listen '{host}:{port}' --certs '{certs}' --policies '{domains}' --workers 1
@@ -97,8 +100,8 @@ CUSTOM=("$BIN" serve --listen '{host}:{port}' --certs '{certs}' --policies '{dom
 # serve refuses to run as root without --allow-root (binaries from before that flag do not know it)
 SERVE_HELP=$("$BIN" serve --help 2>&1 || true)   # not piped into grep -q: SIGPIPE + pipefail would hide a match
 if [ "$(id -u)" = 0 ] && [[ "$SERVE_HELP" == *--allow-root* ]]; then CUSTOM+=(--allow-root); fi
-CMD_NGINX="bench/anchors.sh nginx ${OPTS[*]}"
-CMD_OURS="bench/anchors.sh custom ${OPTS[*]} -- ${CUSTOM[*]}"
+CMD_NGINX="bench/anchors.sh nginx ${OPTS[*]} ($RUNS times)"
+CMD_OURS="bench/anchors.sh custom ${OPTS[*]} -- ${CUSTOM[*]} ($RUNS times)"
 
 run_anchors() {  # label server-kind [-- cmd...]; copies the run dir to $OUT/label; sets RC_<kind>
   local label="$1" kind="$2"; shift 2
@@ -110,8 +113,10 @@ run_anchors() {  # label server-kind [-- cmd...]; copies the run dir to $OUT/lab
   [ $rc = 0 ] || log "anchors.sh $kind failed with exit status $rc (see $OUT/$label.log and $OUT/$label/server.log)"
   echo "$rc" > "$OUT/$label.rc"
 }
-run_anchors nginx nginx
-run_anchors mta-sts-host custom -- "${CUSTOM[@]}"
+for run in $(seq "$RUNS"); do
+  run_anchors "nginx-r$run" nginx
+  run_anchors "mta-sts-host-r$run" custom -- "${CUSTOM[@]}"
+done
 
 # ---------------------------------------------------------------- 5. check-10k (optional, another helper's script)
 CHECK10K_RC=""; CHECK10K_SECS=""
@@ -140,7 +145,7 @@ def num(x):
     try: return float(x.replace(",", ""))
     except Exception: return None
 
-def load(label):
+def load_run(label):
     d = {"rows": [], "log": "", "report": "", "rc": None}
     rd = os.path.join(OUT, label)
     p = os.path.join(rd, "results.tsv")
@@ -153,7 +158,17 @@ def load(label):
     except Exception: pass
     return d
 
-D = {label: load(label) for label, _ in SERVERS}
+RUNS = int(e("RUNS"))
+R = {label: [load_run(f"{label}-r{run}") for run in range(1, RUNS + 1)] for label, _ in SERVERS}
+
+def merged(runs):
+    # every run's load-test rows together; logs joined; the worst exit status
+    rcs = [d["rc"] for d in runs]
+    return {"rows": [row for d in runs for row in d["rows"]], "log": "\n".join(d["log"] for d in runs),
+            "report": runs[-1]["report"], "serverlog": runs[-1]["serverlog"], "speed": runs[-1]["speed"],
+            "rc": None if all(rc is None for rc in rcs) else max(rc if rc is not None else 1 for rc in rcs)}
+
+D = {label: merged(R[label]) for label, _ in SERVERS}
 
 # ---- load tests: medians over runs, exactly as anchors.sh computes them (results.tsv columns:
 # server N test run rate srv% cli% conns "reqs|errs" notes us/req other% pre-run-other%)
@@ -201,8 +216,23 @@ def crypto(d):
     return (round(1 / (1 / float(ec.group(1)) + 2 / X)), round(1 / (1 / float(rsa.group(1)) + 2 / X)) if rsa else None)
 
 S = {label: {t: test_stats(D[label], t) for t in ("a", "ab", "rsa", "b", "c")} for label, _ in SERVERS}
-M = {label: memory(D[label]) for label, _ in SERVERS}
-C = {label: crypto(D[label]) for label, _ in SERVERS}
+def median_of(values):
+    values = [v for v in values if v is not None]
+    return st.median(values) if values else None
+
+def memory_median(runs):
+    # one memory reading per run: the median of each figure; the hold client's line from the last run
+    per_run = [memory(d) for d in runs]
+    m = {k: median_of([r.get(k) for r in per_run]) for k in ("idle_rss", "idle_pss", "per_conn", "hold_rss", "ready")}
+    for k in ("nproc", "estab", "hold_info"):
+        found = [r[k] for r in per_run if k in r]
+        if found: m[k] = found[-1]
+    m["ready_all"] = [r.get("ready") for r in per_run]
+    m["per_conn_all"] = [r.get("per_conn") for r in per_run]
+    return {k: v for k, v in m.items() if v is not None}
+
+M = {label: memory_median(R[label]) for label, _ in SERVERS}
+C = {label: tuple(median_of([crypto(d)[i] for d in R[label]]) for i in (0, 1)) for label, _ in SERVERS}
 
 rows = []   # (metric, nginx cell, ours cell, nginx value, ours value, ratio decimals)
 def us_row(t, label):
@@ -260,7 +290,7 @@ p(f"- options: N={e('N')} domains, {e('RUNS')} runs x {e('SECS')} s, {e('HOLD')}
 p(f"- nginx: {e('NGINX_VERSION')} (worker_processes 1); mta-sts-host: `{e('BIN_SRC')}` ({e('BIN_INFO')}; run from the snapshot `{e('BIN')}`), `--workers 1`")
 p(f"- machine: {e('MACHINE')}")
 p(f"- commands: `{e('CMD_NGINX')}` and `{e('CMD_OURS')}`\n")
-p("Medians over the runs (as anchors.sh reports them). Ratio = mta-sts-host / nginx: below 1 is better for CPU, memory and start-up time; above 1 is better for the capacity rows.\n")
+p("Medians over the runs, which alternate between the servers (each run is one anchors.sh invocation: start-up, memory, one run of each load test, openssl speed). Ratio = mta-sts-host / nginx: below 1 is better for CPU, memory and start-up time; above 1 is better for the capacity rows.\n")
 p("| metric | nginx | mta-sts-host | ratio (ours/nginx) |")
 p("|---|---:|---:|---:|")
 for label, cn, co, vn, vo, dec in rows:
@@ -313,7 +343,13 @@ if e("CHECK10K_RC") and e("CHECK10K_RC") != "0":
     probs.append(f"### bench/check-10k.sh exited with status {e('CHECK10K_RC')} (see check-10k.log)\n")
 if probs:
     p("## Problems\n"); out.extend(probs)
-p(f"Raw data: `{OUT}` (per server: anchors.sh log, run dir with results.tsv, report.md, server.log).")
+for lab, _ in SERVERS:
+    m = M[lab]
+    fmt = lambda vs, f: ", ".join(f.format(v) if v is not None else "n/a" for v in vs)
+    p(f"- {lab} per run: start-up {fmt(m.get('ready_all', []), '{:.2f}')} s; RSS per held connection {fmt(m.get('per_conn_all', []), '{:.1f}')} KiB; "
+      f"crypto ceiling {fmt([crypto(d)[0] for d in R[lab]], '{:,.0f}')} ECDSA handshakes/s")
+p("")
+p(f"Raw data: `{OUT}` (per server and run: anchors.sh log `LABEL-rK.log`, run dir `LABEL-rK/` with results.tsv, report.md, server.log).")
 print("\n".join(out))
 EOF
 
@@ -322,8 +358,10 @@ cat "$OUT/summary.md"
 log "summary written to $OUT/summary.md"
 
 rc=0
-for label in nginx mta-sts-host; do
-  r=$(cat "$OUT/$label.rc" 2>/dev/null || echo 1)
-  [ "$r" = 0 ] || { log "ERROR: anchors.sh for $label failed (exit status $r)"; rc=1; }
+for run in $(seq "$RUNS"); do
+  for label in "nginx-r$run" "mta-sts-host-r$run"; do
+    r=$(cat "$OUT/$label.rc" 2>/dev/null || echo 1)
+    [ "$r" = 0 ] || { log "ERROR: anchors.sh for $label failed (exit status $r)"; rc=1; }
+  done
 done
 exit $rc
