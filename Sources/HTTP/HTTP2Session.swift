@@ -16,7 +16,8 @@ public final class HTTP2Session {
     var streams: [Int32: HTTP2Stream] = [:]
     var streamsOpened = 0
     var rejectedHeaderBlocks = 0
-    private var controlFrameWindow = (second: 0, count: 0)
+    /// When the control frames of the last second arrived (monotonic ms, oldest first; at most the budget).
+    private var recentControlFrames: [Int] = []
     public private(set) var goingAway = false
     /// Why the session was torn down, when it was (for logs and metrics).
     public private(set) var failure: String?
@@ -89,11 +90,16 @@ public final class HTTP2Session {
     }
 
     /// Counts a frame that costs us work without being a request; true while within the budget.
+    /// A sliding second, not a calendar one: a flood that straddles a second boundary gets one budget, not two.
     func admitControlFrame() -> Bool {
-        let now = time(nil)
-        if controlFrameWindow.second != now { controlFrameWindow = (now, 0) }
-        controlFrameWindow.count += 1
-        return controlFrameWindow.count <= settings.maxControlFramesPerSecond
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &clock)
+        let now = clock.tv_sec * 1000 + clock.tv_nsec / 1_000_000
+        let stale = recentControlFrames.prefix { now - $0 >= 1000 }.count
+        recentControlFrames.removeFirst(stale)
+        guard recentControlFrames.count < settings.maxControlFramesPerSecond else { return false }
+        recentControlFrames.append(now)
+        return true
     }
 
     private func submitSettings() {
