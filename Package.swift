@@ -29,7 +29,7 @@ let package = Package(
         // Pure Swift: the RFC 8461 policy grammar, validation, rendering and DNS records.
         .target(name: "MTASTS"),
         // The only importer of COpenSSL.
-        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        .target(name: "TLS", dependencies: ["COpenSSL", "Reactor"]),
         // HTTP without sockets: the HTTP/1.1 parser and the routing of requests to policy responses.
         .target(name: "HTTP", dependencies: ["CNGHTTP2"]),
         // Dispatch + Glibc only: event loops, sockets, listeners, signals, file watching.

@@ -26,6 +26,15 @@ public struct PolicyDirectoryReport: Sendable {
     }
 
     /// Appends and counts.
+    /// Takes in another report's policies, findings and rejections (one file's, loaded on another thread).
+    mutating func append(_ other: PolicyDirectoryReport) {
+        policies += other.policies
+        diagnostics += other.diagnostics
+        errorCount += other.errorCount
+        warningCount += other.warningCount
+        rejectedFiles += other.rejectedFiles
+    }
+
     public mutating func add(_ diagnostic: Diagnostic, path: String) {
         diagnostics.append(PolicyFileDiagnostic(path: path, diagnostic: diagnostic))
         switch diagnostic.severity {
