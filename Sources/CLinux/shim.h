@@ -5,6 +5,8 @@
 struct sockaddr;
 extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int flags);
 extern int malloc_trim(unsigned long pad);
+extern int mallopt(int param, int value);
+#define CLINUX_M_ARENA_MAX (-8)
 
 // epoll and eventfd are not in Swift's Glibc module.
 #include <sys/epoll.h>

@@ -106,6 +106,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        ProcessMemory.limitHeaps()
         let logger = LogSetup.bootstrap(level: logLevel, format: logFormat)
         var configuration = ServerConfiguration()
         configuration.listen = listen.compactMap(SocketAddress.init)
