@@ -18,6 +18,7 @@ public final class TLSServerContext: @unchecked Sendable {
         guard shim_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
               shim_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
               SSL_CTX_set_cipher_list(context, settings.tls12Ciphers) == 1,
+              SSL_CTX_set_ciphersuites(context, settings.tls13Ciphersuites) == 1,
               shim_SSL_CTX_set1_groups_list(context, settings.groups) == 1
         else { throw TLSError.drain("configuring TLS") }
 

@@ -85,6 +85,13 @@ def test_tls_1_2_and_1_3_serve_the_policy(server, world, version, protocol):
     assert world.bodies[HOST_B].decode() in result.output
 
 
+def test_tls_1_3_prefers_aes_128_gcm_sha256_over_the_client_order(server, world):
+    """OpenSSL's clients list AES-256-GCM-SHA384 first; ours wins: the key schedule then uses SHA-256."""
+    result = s_client(server.port, HOST_A, world.ca_path, "-tls1_3", "-ciphersuites",
+                      "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
+    assert result.protocol == "TLSv1.3" and "TLS_AES_128_GCM_SHA256" in result.output, result.output
+
+
 def test_alpn_http11_is_selected(server, world):
     result = s_client(server.port, HOST_A, world.ca_path, "-alpn", "http/1.1")
     assert result.alpn == "http/1.1", result.output
