@@ -82,7 +82,8 @@ public enum CertificateDirectory {
         Lanes.map(count: candidates.count, label: "mta-sts-host.certificates") {
             let loader = CertificateLoader()
             return { index in
-                Result { try loader.load(certificatePath: candidates[index].certificatePath, keyPath: candidates[index].keyPath) }
+                let candidate = candidates[index]
+                return Result { try loader.load(certificatePath: candidate.certificatePath, keyPath: candidate.keyPath) }
             }
         }
     }
