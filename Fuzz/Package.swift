@@ -10,17 +10,19 @@ let package = Package(
         .package(name: "mta-sts-host", path: ".."),
     ],
     targets: [
+        // libFuzzer's driver, called from each target's main.swift.
+        .target(name: "FuzzDriver"),
         // PolicyParser.parse: never traps; an accepted policy re-renders to itself.
         .executableTarget(name: "policy-parser", dependencies: [
-            .product(name: "MTASTS", package: "mta-sts-host"),
+            "FuzzDriver", .product(name: "MTASTS", package: "mta-sts-host"),
         ]),
         // HTTP1RequestParser.parse: never traps; fed in two parts it answers as fed at once.
         .executableTarget(name: "http1-parser", dependencies: [
-            .product(name: "HTTP", package: "mta-sts-host"),
+            "FuzzDriver", .product(name: "HTTP", package: "mta-sts-host"),
         ]),
         // HTTP/1.1 and HTTP/2 exchanges after the handshake (Server.ExchangeFuzzHarness): bounded output, no trap.
         .executableTarget(name: "exchange", dependencies: [
-            .product(name: "Server", package: "mta-sts-host"),
+            "FuzzDriver", .product(name: "Server", package: "mta-sts-host"),
         ]),
     ]
 )
