@@ -16,7 +16,7 @@ import time
 import hpack
 
 from . import h2frames as f
-from .http1 import CLOSED_ERRORS, TIMEOUT, client_context, tcp_connect
+from .http1 import CLOSED_ERRORS, TIMEOUT, SocketClient, client_context, tcp_connect
 
 PADDED, PRIORITY_FLAG = 0x8, 0x20
 
@@ -40,12 +40,12 @@ class StreamReset(Exception):
         self.frame = frame
 
 
-class H2Connection:
+class H2Connection(SocketClient):
     """One TLS connection that negotiated h2 by ALPN. `frames` holds every frame received, in order."""
 
     def __init__(self, sock: ssl.SSLSocket):
         assert sock.selected_alpn_protocol() == "h2", f"ALPN selected {sock.selected_alpn_protocol()!r}, not h2"
-        self.sock = sock
+        super().__init__(sock)
         self.buffer = b""
         self.frames: list[f.Frame] = []
         self.closed = False
@@ -70,18 +70,6 @@ class H2Connection:
             raw.close()
             raise
 
-    def __enter__(self) -> "H2Connection":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
     @property
     def local_port(self) -> int:
         return self.sock.getsockname()[1]
@@ -90,11 +78,7 @@ class H2Connection:
 
     def send(self, data: bytes) -> bool:
         """Sends `data`; False if the server had closed the connection meanwhile."""
-        try:
-            self.sock.sendall(data)
-            return True
-        except CLOSED_ERRORS:
-            return False
+        return self.send_tolerating_close(data)
 
     def handshake(self, settings: dict[int, int] | None = None) -> f.Frame:
         """Preface and our SETTINGS; waits for the server's SETTINGS, acknowledges it and returns it."""

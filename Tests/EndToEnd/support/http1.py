@@ -9,6 +9,7 @@ import pathlib
 import socket
 import ssl
 import time
+import typing
 
 TIMEOUT = 5.0
 CLOSED_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, ssl.SSLEOFError,
@@ -117,14 +118,14 @@ def _parse_head(head: bytes) -> tuple[str, int, str, list[tuple[str, str]]]:
     return version, int(status), reason[0] if reason else "", headers
 
 
-class Connection:
-    """A client connection (TLS or plain TCP) with a read buffer, for sequential or pipelined exchanges."""
+class SocketClient:
+    """A client socket (TLS or plain TCP) that is closed on leaving a `with` block, and whose sends report a
+    server that has already closed instead of raising. Shared by the HTTP/1.1 and HTTP/2 clients."""
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
-        self.buffer = b""
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> typing.Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -136,9 +137,6 @@ class Connection:
         except OSError:
             pass
 
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
     def send_tolerating_close(self, data: bytes) -> bool:
         """Sends `data`; returns False if the server had already closed (it may answer before reading all)."""
         try:
@@ -146,6 +144,17 @@ class Connection:
             return True
         except CLOSED_ERRORS:
             return False
+
+
+class Connection(SocketClient):
+    """A client connection (TLS or plain TCP) with a read buffer, for sequential or pipelined exchanges."""
+
+    def __init__(self, sock: socket.socket):
+        super().__init__(sock)
+        self.buffer = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
 
     def _fill(self) -> bool:
         """Reads more bytes into the buffer; False at EOF or reset. Raises TimeoutError after the timeout."""
