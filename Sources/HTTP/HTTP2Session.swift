@@ -11,6 +11,8 @@ public final class HTTP2Session {
     let settings: HTTP2Settings
     let respond: Responder
     let date: () -> [UInt8]
+    /// Monotonic milliseconds, for the control-frame budget (the caller's clock, so a test can drive it).
+    let milliseconds: () -> Int
     private var session: OpaquePointer?
     /// Requests being received, and responses being sent, by stream id.
     var streams: [Int32: HTTP2Stream] = [:]
@@ -22,10 +24,12 @@ public final class HTTP2Session {
     /// Why the session was torn down, when it was (for logs and metrics).
     public private(set) var failure: String?
 
-    public init(settings: HTTP2Settings, respond: @escaping Responder, date: @escaping () -> [UInt8]) {
+    public init(settings: HTTP2Settings, respond: @escaping Responder, date: @escaping () -> [UInt8],
+                milliseconds: @escaping () -> Int) {
         self.settings = settings
         self.respond = respond
         self.date = date
+        self.milliseconds = milliseconds
         var option: OpaquePointer?
         nghttp2_option_new(&option)
         defer { nghttp2_option_del(option) }
@@ -92,9 +96,7 @@ public final class HTTP2Session {
     /// Counts a frame that costs us work without being a request; true while within the budget.
     /// A sliding second, not a calendar one: a flood that straddles a second boundary gets one budget, not two.
     func admitControlFrame() -> Bool {
-        var clock = timespec()
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &clock)
-        let now = clock.tv_sec * 1000 + clock.tv_nsec / 1_000_000
+        let now = milliseconds()
         let stale = recentControlFrames.prefix { now - $0 >= 1000 }.count
         recentControlFrames.removeFirst(stale)
         guard recentControlFrames.count < settings.maxControlFramesPerSecond else { return false }

@@ -10,7 +10,7 @@ final class HTTP2Exchange: ProtocolExchange {
             let decision = context.decide(head)
             context.answered(decision.status, head)
             return decision
-        }, date: { [unowned context] in context.date })
+        }, date: { [unowned context] in context.date }, milliseconds: MonotonicClock.coarseMilliseconds)
     }
 
     var isFinished: Bool { failed || session.isFinished }
