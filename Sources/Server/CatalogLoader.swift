@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import MTASTS
 import TLS
+import Reactor
 
 /// Builds a catalog from the policy and certificate directories. Runs off the event loops: it reads files.
 public enum CatalogLoader {
@@ -42,10 +43,11 @@ public enum CatalogLoader {
         var policies = directory.policies
         if let previous {
             var served = Set(policies.map(\.domain))
+            let rejectedPaths = Set(directory.rejectedFiles)
             // readdir may miss a name that is being renamed over at that instant: a file that still exists keeps
             // its policy (the rename's own inotify event brings the next reload).
             for (domain, lastGood) in previous.policies where !served.contains(domain) && access(lastGood.path, F_OK) == 0 {
-                if directory.rejectedFiles.contains(lastGood.path) { continue }
+                if rejectedPaths.contains(lastGood.path) { continue }
                 policies.append(lastGood)
                 served.insert(domain)
             }
@@ -77,7 +79,7 @@ public enum CatalogLoader {
             names.insert(String(policy.path.split(separator: "/").last ?? ""))
         }
         let loaded = PolicyDirectory.load(directory: directory, names: Array(names))
-        let paths = Set(names.map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 })
+        let paths = Set(names.map { joinPath(directory, $0) })
         var report = previousReport
         report.policyDiagnostics.removeAll { paths.contains($0.path) }
         report.policyDiagnostics += loaded.diagnostics

@@ -16,7 +16,7 @@ public enum PolicyDirectory {
         var steps: [Step] = []
         var reads: [(domain: String, path: String)] = []
         for name in try entryNames(in: directory) {
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let path = joinPath(directory, name)
             switch classify(name) {
             case .ignored:
                 continue
@@ -64,7 +64,7 @@ public enum PolicyDirectory {
         var report = PolicyDirectoryReport()
         for name in names {
             guard case .policy(let domain) = classify(name) else { continue }
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let path = joinPath(directory, name)
             var status = stat()
             guard lstat(path, &status) == 0 else { continue }
             loadPolicy(domain: domain, path: path, into: &report)

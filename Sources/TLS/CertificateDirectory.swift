@@ -121,7 +121,7 @@ public enum CertificateDirectory {
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
             if name.hasPrefix(".") { continue }
-            let child = path.hasSuffix("/") ? path + name : path + "/" + name
+            let child = joinPath(path, name)
             // readdir's type saves a stat per entry; symlinks (certbot's live/) and unknown types are resolved.
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_REG): files.insert(name)
@@ -137,9 +137,8 @@ public enum CertificateDirectory {
             }
         }
         closedir(dir)
-        let base = path.hasSuffix("/") ? path : path + "/"
         for (certificate, key) in pairs(among: files) {
-            found.append(Candidate(certificatePath: base + certificate, keyPath: base + key))
+            found.append(Candidate(certificatePath: joinPath(path, certificate), keyPath: joinPath(path, key)))
         }
         for subdirectory in subdirectories.sorted() {
             try walk(subdirectory, visited: &visited, found: &found, isRoot: false)

@@ -1,5 +1,6 @@
 import COpenSSL
 import Glibc
+import Reactor
 
 /// A local CA and the certificates it issues, for trying the server without a public CA (`serve --self-signed`).
 /// Keys are EC P-256 and certificates follow RFC 5280 closely enough for OpenSSL's `-x509_strict` checks.
@@ -12,9 +13,8 @@ public enum SelfSignedAuthority {
     /// Loads the CA from `directory/ca.pem` + `directory/ca.key`, or creates both (and the directory, mode 0700)
     /// when neither exists. One without the other is an error: never overwrite a key someone may still trust.
     public static func loadOrCreateCA(directory: String) throws -> SelfSignedCA {
-        let base = directory.hasSuffix("/") ? directory : directory + "/"
-        let certificatePath = base + "ca.pem"
-        let keyPath = base + "ca.key"
+        let certificatePath = joinPath(directory, "ca.pem")
+        let keyPath = joinPath(directory, "ca.key")
         switch (PEMFile.exists(certificatePath), PEMFile.exists(keyPath)) {
         case (true, true):
             return try loadCA(certificatePath: certificatePath, keyPath: keyPath)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MTASTS
 import Server
+import Reactor
 
 struct DNSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +69,7 @@ struct DNSCommand: ParsableCommand {
                 continue
             }
             missing = true
-            let path = (policies.hasSuffix("/") ? policies : policies + "/") + domain + ".txt"
+            let path = joinPath(policies, domain + ".txt")
             let reason = report.rejectedFiles.contains(path)
                 ? "\(path) has errors (run mta-sts-host check)" : "there is no \(path)"
             StandardError.print("error: no valid policy for \(name): \(reason)")
