@@ -9,16 +9,16 @@ public enum ListeningSocket {
         let descriptor = socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SocketError("socket") }
         do {
-            try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
-            try setOption(descriptor, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT")
+            try SocketOption.set(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
+            try SocketOption.set(descriptor, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT")
             if address.family == .ipv6 {
                 // `[::]` accepts IPv4 too (dual stack), whatever the system default is.
-                try setOption(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, address.host == "::" ? 0 : 1, "IPV6_V6ONLY")
+                try SocketOption.set(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, address.host == "::" ? 0 : 1, "IPV6_V6ONLY")
             }
             // Accepted sockets inherit it: a TLS flight or response written in pieces is never held back by Nagle.
-            try setOption(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
+            try SocketOption.set(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "TCP_NODELAY")
             // Wake us only once the client has sent its ClientHello.
-            try? setOption(descriptor, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1, "TCP_DEFER_ACCEPT")
+            try? SocketOption.set(descriptor, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1, "TCP_DEFER_ACCEPT")
             try address.withSockaddr { pointer, length in
                 guard bind(descriptor, pointer, length) == 0 else { throw SocketError("bind \(address)") }
             }
@@ -27,13 +27,6 @@ public enum ListeningSocket {
         } catch {
             close(descriptor)
             throw error
-        }
-    }
-
-    static func setOption(_ descriptor: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ label: String) throws {
-        var value = value
-        guard setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw SocketError("setsockopt \(label)")
         }
     }
 

@@ -25,6 +25,8 @@ final class Connection {
     /// Response bytes the socket has not taken yet.
     private var output: [UInt8] = []
     private var outputSent = 0
+    /// Set once the last output is on its way (TCP_CORK).
+    private var holdsLastSegments = false
 
     init(descriptor: Int32, worker: Worker, catalog: Catalog) {
         self.descriptor = descriptor
@@ -139,6 +141,8 @@ final class Connection {
                 exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), output: &output)
                 guard flushOutput() else { return }
             case .wantRead:
+                // Waiting for the client: an idle connection should cost as little memory as possible.
+                tls.releaseBuffers()
                 return
             case .wantWrite:
                 sources.setWriting(true)
@@ -155,6 +159,11 @@ final class Connection {
     /// Writes all pending output; true when the connection carries on reading.
     private func flushOutput() -> Bool {
         guard let exchange else { return false }
+        if exchange.isFinished, !holdsLastSegments, outputSent < output.count {
+            // The close follows at once (or a half-close): it sends what the cork holds.
+            holdsLastSegments = true
+            SocketOption.holdPartialSegments(descriptor)
+        }
         while outputSent < output.count {
             let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
             switch result {

@@ -76,6 +76,11 @@ public final class TLSConnection {
         ERR_clear_error()
     }
 
+    /// Frees the record buffers (about 33 KiB) while the connection waits; OpenSSL keeps any holding data.
+    public func releaseBuffers() {
+        _ = SSL_free_buffers(ssl)
+    }
+
     /// Whether OpenSSL holds input it read ahead but has not yet returned.
     public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
 
