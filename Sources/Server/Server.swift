@@ -142,15 +142,17 @@ public final class Server: @unchecked Sendable {
                 for worker in workers {
                     worker.perform { worker.replaceCatalog(next) }
                 }
-                let before = catalog
+                // Only its policies: holding the previous catalog would keep its certificates alive past the trim.
+                let policiesBefore = catalog?.policies ?? [:]
                 installed(next, report: report)
                 let swapped = MonotonicClock.milliseconds() - started
+                // Once the event loops and the handshakes in progress have let go of the previous snapshot, its
+                // memory goes back to the system rather than idling in malloc's arenas.
+                reporting.asyncAfter(deadline: .now() + 1) { _ = malloc_trim(0) }
                 reporting.async { [self] in
                     log(report)
-                    let diff = CatalogDiff(before: before?.servedIDs ?? [:], after: next.servedIDs)
+                    let diff = CatalogDiff(before: policiesBefore.mapValues(\.id), after: next.servedIDs)
                     metrics.reloaded(success: true)
-                    // The previous snapshot's memory goes back to the system rather than idling in malloc's arenas.
-                    _ = malloc_trim(0)
                     logger.notice("reloaded", metadata: [
                         "trigger": "\(trigger)",
                         "scope": "\(report.scope)",

@@ -29,7 +29,7 @@ public enum CertificateDirectory {
         /// One line per pair that was skipped, and per key file that others can read.
         public var problems: [String] = []
         public var warnings: [String] = []
-        /// Pairs parsed afresh (the rest were reused unchanged).
+        /// Pairs parsed afresh (the rest were reused: same file signature, or same bytes).
         public var parsedCount = 0
         /// Certificate files whose new content was rejected while the previous pair stays in service.
         public var keptPrevious: [String] = []
@@ -54,15 +54,16 @@ public enum CertificateDirectory {
                 toParse.append((candidate, earlier?.pair))
             }
         }
-        result.parsedCount = toParse.count
-        for (item, outcome) in zip(toParse, parseInParallel(toParse.map(\.candidate))) {
+        for (item, outcome) in zip(toParse, parseInParallel(toParse)) {
             switch outcome {
-            case .success(let pair):
-                result.pairs.append(pair)
+            case .success(let loaded):
+                result.pairs.append(loaded.pair)
+                if loaded.parsed { result.parsedCount += 1 }
                 if isReadableByOthers(item.candidate.keyPath) {
                     result.warnings.append("\(item.candidate.keyPath): private key is readable by other users; chmod 600 it")
                 }
             case .failure(let error):
+                result.parsedCount += 1
                 if let earlier = item.earlier {
                     result.problems.append("kept the previous \(item.candidate.certificatePath): \(error)")
                     result.keptPrevious.append(item.candidate.certificatePath)
@@ -78,12 +79,15 @@ public enum CertificateDirectory {
     /// Parses on every CPU: OpenSSL 3.0 spends ~0.2 ms per pair, which is seconds at 50,000 domains. More lanes than
     /// CPUs keep the disk busy on a cold start: with the files out of the page cache, 1,000 pairs loaded in
     /// 590-615 ms instead of 770-813 ms with one thread per CPU.
-    private static func parseInParallel(_ candidates: [Candidate]) -> [Result<CertificateKeyPair, Error>] {
-        Lanes.map(count: candidates.count, label: "mta-sts-host.certificates") {
+    private static func parseInParallel(_ items: [(candidate: Candidate, earlier: CertificateKeyPair?)])
+        -> [Result<(pair: CertificateKeyPair, parsed: Bool), Error>] {
+        Lanes.map(count: items.count, label: "mta-sts-host.certificates") {
             let loader = CertificateLoader()
             return { index in
-                let candidate = candidates[index]
-                return Result { try loader.load(certificatePath: candidate.certificatePath, keyPath: candidate.keyPath) }
+                let (candidate, earlier) = items[index]
+                return Result {
+                    try loader.load(certificatePath: candidate.certificatePath, keyPath: candidate.keyPath, earlier: earlier)
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ public final class CertificateKeyPair: @unchecked Sendable {
     public let notAfter: Int
     /// The certificate and key files as they were when read (for incremental reloads).
     public let signature: [FileSignature?]
+    /// What the two files held (a changed signature with the same bytes reuses this pair).
+    let contentDigest: FileContentDigest
 
     // Immutable after init; OpenSSL reference counts make sharing across threads safe.
     let leaf: OpaquePointer
@@ -22,19 +24,30 @@ public final class CertificateKeyPair: @unchecked Sendable {
 
     /// Loads a PEM chain (leaf first) and a PEM private key; fails when they do not match.
     public convenience init(certificatePath: String, keyPath: String) throws {
-        let pair = try CertificateLoader().load(certificatePath: certificatePath, keyPath: keyPath)
+        let pair = try CertificateLoader().load(certificatePath: certificatePath, keyPath: keyPath).pair
+        self.init(sharing: pair, signature: pair.signature)
+    }
+
+    /// The same pair under another file signature: the OpenSSL objects are shared, not copied.
+    func withSignature(_ signature: [FileSignature?]) -> CertificateKeyPair {
+        CertificateKeyPair(sharing: self, signature: signature)
+    }
+
+    private convenience init(sharing pair: CertificateKeyPair, signature: [FileSignature?]) {
         X509_up_ref(pair.leaf)
         _ = EVP_PKEY_up_ref(pair.key)
-        self.init(certificatePath: certificatePath, keyPath: keyPath, signature: pair.signature,
-                  leaf: pair.leaf, chain: X509_chain_up_ref(pair.chain), key: pair.key)
+        self.init(certificatePath: pair.certificatePath, keyPath: pair.keyPath, signature: signature,
+                  contentDigest: pair.contentDigest, leaf: pair.leaf, chain: X509_chain_up_ref(pair.chain),
+                  key: pair.key)
     }
 
     /// Takes ownership of one reference to each OpenSSL object.
-    init(certificatePath: String, keyPath: String, signature: [FileSignature?],
+    init(certificatePath: String, keyPath: String, signature: [FileSignature?], contentDigest: FileContentDigest,
          leaf: OpaquePointer, chain: OpaquePointer, key: OpaquePointer) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
         self.signature = signature
+        self.contentDigest = contentDigest
         self.leaf = leaf
         self.chain = chain
         self.key = key

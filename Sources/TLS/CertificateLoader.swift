@@ -20,11 +20,22 @@ final class CertificateLoader {
         keyOutput.deallocate()
     }
 
-    func load(certificatePath: String, keyPath: String) throws -> CertificateKeyPair {
+    /// Parses the pair, or returns `earlier` again (under the new file signature, `parsed` false) when both files
+    /// still hold the bytes it was parsed from.
+    func load(certificatePath: String, keyPath: String, earlier: CertificateKeyPair? = nil) throws
+        -> (pair: CertificateKeyPair, parsed: Bool) {
         // Taken before reading, so a write racing with the read shows up as a change next time.
         let signature = [FileSignature(path: certificatePath), FileSignature(path: keyPath)]
+        let certificateBytes = try Self.readBytes(certificatePath)
+        var keyBytes = try Self.readBytes(keyPath)
+        // Key material does not linger in our heap.
+        defer { keyBytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
+        let digest = FileContentDigest(certificate: certificateBytes, key: keyBytes)
+        if let earlier, earlier.contentDigest == digest {
+            return (earlier.withSignature(signature), false)
+        }
         ERR_clear_error()
-        let blocks = PEMBlocks.certificates(in: try Self.readText(certificatePath))
+        let blocks = PEMBlocks.certificates(in: String(decoding: certificateBytes, as: UTF8.self))
         guard let leafBlock = blocks.first, let leaf = Self.parseCertificate(leafBlock) else {
             ERR_clear_error()
             throw TLSError("no readable certificate in \(certificatePath)", reasons: [])
@@ -37,11 +48,7 @@ final class CertificateLoader {
             }
             _ = shim_sk_X509_push(chain, certificate)
         }
-        var keyBytes = try Self.readBytes(keyPath)
-        let decodedKey = decodeKey(&keyBytes)
-        // Key material does not linger in our heap.
-        keyBytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) }
-        guard let key = decodedKey else {
+        guard let key = decodeKey(&keyBytes) else {
             X509_free(leaf); shim_sk_X509_pop_free(chain)
             throw TLSError.drain("cannot read a private key from \(keyPath)")
         }
@@ -50,8 +57,9 @@ final class CertificateLoader {
             ERR_clear_error()
             throw TLSError("private key \(keyPath) does not match certificate \(certificatePath)", reasons: [])
         }
-        return CertificateKeyPair(certificatePath: certificatePath, keyPath: keyPath, signature: signature,
-                                  leaf: leaf, chain: chain, key: key)
+        let pair = CertificateKeyPair(certificatePath: certificatePath, keyPath: keyPath, signature: signature,
+                                      contentDigest: digest, leaf: leaf, chain: chain, key: key)
+        return (pair, true)
     }
 
     /// A new reference to the shared copy of a chain certificate.
@@ -84,10 +92,6 @@ final class CertificateLoader {
             defer { BIO_free(bio) }
             return PEM_read_bio_X509(bio, nil, nil, nil)
         }
-    }
-
-    private static func readText(_ path: String) throws -> String {
-        String(decoding: try readBytes(path), as: UTF8.self)
     }
 
     /// Certificate and key files are small; a bigger one is not a certificate file.

@@ -5,7 +5,9 @@ public final class TLSConnection {
     private let ssl: OpaquePointer
     /// Held so its callbacks' user data outlives every handshake that may call them.
     private let context: TLSServerContext
-    private let selection: ServerNameSelection
+    /// Dropped once the handshake is done: it holds every certificate of its catalog, and a long-lived connection
+    /// would otherwise keep a reloaded-away certificate set in memory.
+    private var selection: ServerNameSelection?
     /// The host this connection is for: its SNI, or the default host when the client sent none.
     public private(set) var host: String?
     /// Whether `host` came from the client's SNI (else it is the default host, or nil).
@@ -29,6 +31,7 @@ public final class TLSConnection {
 
     /// Called from the SNI callback. Returns the alert to refuse the handshake with, or nil to go on.
     func chooseCertificates() -> Int32? {
+        guard let selection else { return Alert.internalError }
         let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0).lowercased() }
         switch selection.select(serverName: offered) {
         case .use(let pairs, let host):
@@ -53,7 +56,9 @@ public final class TLSConnection {
     public func handshake() -> TLSIOResult {
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
-        return result == 1 ? .done(0) : classify(result)
+        guard result == 1 else { return classify(result) }
+        selection = nil
+        return .done(0)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSIOResult {

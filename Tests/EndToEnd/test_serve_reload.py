@@ -466,6 +466,32 @@ def test_damaged_certificate_keeps_the_last_good_one_served(serve, world, damage
         assert served(server, world, domain) == world.bodies[host(domain)]
 
 
+@pytest.mark.parametrize("rewrite", ["same bytes written again", "same bytes, new file renamed over"])
+def test_certificate_files_rewritten_with_the_same_bytes_are_not_parsed_again(serve, world, rewrite):
+    server = serve()
+    certificate, key = world.certs_dir / "shared" / "shared.crt", world.certs_dir / "shared" / "shared.key"
+    before = der(world.leaves["shared"])
+    for path in (certificate, key):
+        content = path.read_bytes()
+        seen = len(reloads(server))
+        if rewrite == "same bytes written again":
+            path.write_bytes(content)
+        else:
+            fresh = world.root / f"fresh-{path.name}"  # outside the watched tree
+            fresh.write_bytes(content)
+            fresh.chmod(path.stat().st_mode)
+            fresh.rename(path)
+        reload = wait_for_reload(server, seen)
+        assert reload["certificates_parsed"] == "0", (path, reload)
+        assert served_certificate(server.port, host(RENAME), world.ca_path) == before
+    # A different certificate under the same names is parsed and served.
+    seen = len(reloads(server))
+    renewed = world.ca.issue("shared-2", [host(RENAME), host(INPLACE), host(GONE), host(FRESH)])
+    pki.install_named(world.certs_dir / "shared", "shared", renewed)
+    assert poll(lambda: served_certificate(server.port, host(RENAME), world.ca_path) == der(renewed)) is not None
+    assert sum(int(reload["certificates_parsed"]) for reload in reloads(server)[seen:]) >= 1
+
+
 # 4. SIGHUP, and --no-watch
 
 def test_sighup_without_changes_reloads_and_keeps_serving(serve, world):
