@@ -2,9 +2,10 @@
 """Scale and reload figures for mta-sts-host with N domains (default 10,000), one certificate per domain.
 
 Measures: start-up to the first 200 (and to the last domain's 200), RSS and PSS idle, the latency from a
-policy file's atomic rename to the new body being served (inotify watcher), and a full reload (every policy
-and every certificate file changed) with a client fetching over keep-alive meanwhile (failed requests
-counted). Certificates are issued once by the server itself (`serve --self-signed`). Loopback only; every
+policy file's atomic rename to the new body being served (inotify watcher), a full reload (every policy
+rewritten and every certificate file touched) with a client fetching over keep-alive meanwhile (failed requests
+counted), and a mass re-issue (every certificate and key replaced by a new pair from another CA) with the peak
+RSS it costs. Certificates are issued once by the server itself (`serve --self-signed`). Loopback only; every
 wait is bounded. Usage: bench/scale.py [N]   (BIN=path/to/mta-sts-host, default .build/release/mta-sts-host)
 """
 from __future__ import annotations
@@ -60,6 +61,10 @@ class Server:
         rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{self.process.pid}/status").read())[1])
         pss = int(re.search(r"^Pss:\s+(\d+)", open(f"/proc/{self.process.pid}/smaps_rollup").read(), re.M)[1])
         return rss, pss
+
+    def peak_rss_kib(self) -> int:
+        """VmHWM: the highest RSS since the process started."""
+        return int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{self.process.pid}/status").read())[1])
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -125,7 +130,7 @@ def main() -> None:
     print(f"start-up to the last domain's first 200: {time.monotonic() - server.started:.2f} s")
     time.sleep(1)
     rss, pss = server.memory_kib()
-    print(f"idle memory: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB")
+    print(f"idle memory: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB; peak RSS so far {server.peak_rss_kib() / 1024:.1f} MiB")
 
     # One policy renamed into place: the watcher's debounce (250 ms) dominates.
     latencies = []
@@ -180,7 +185,36 @@ def main() -> None:
     # the report is logged); the settled figure is what the process keeps.
     time.sleep(10)
     rss, pss = server.memory_kib()
-    print(f"memory 10 s later: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB")
+    print(f"memory 10 s later: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB; "
+          f"peak RSS so far {server.peak_rss_kib() / 1024:.1f} MiB")
+
+    # Every pair replaced by a new one (a mass re-issue, from a second CA): all N are parsed again while the old
+    # set keeps serving, so this is the reload that costs the most memory.
+    second = work / "second"
+    second.mkdir()
+    issuing = Server(second, "--policies", str(policies), "--certs", str(second / "none"), "--self-signed", "--no-watch")
+    issuing.port()
+    issuing.stop()
+    context.load_verify_locations(cafile=str(second / "state" / "ca" / "ca.pem"))
+    parsed_before = sum(int(parsed) for parsed, _ in re.findall(rb"certificates_parsed=(\d+).*?ms=(\d+).*?reloaded",
+                                                                  (work / "server.log").read_bytes()))
+    started = time.monotonic()
+    for path in (second / "state" / "certs").iterdir():
+        os.replace(path, certs / path.name)
+    moved = time.monotonic() - started
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        parsed = sum(int(parsed) for parsed, _ in re.findall(rb"certificates_parsed=(\d+).*?ms=(\d+).*?reloaded",
+                                                              (work / "server.log").read_bytes())) - parsed_before
+        if parsed >= N:
+            break
+        time.sleep(0.05)
+    print(f"mass re-issue (all {N} pairs replaced by rename; moving took {moved:.1f} s): {parsed} pairs parsed "
+          f"{time.monotonic() - started - moved:.2f} s after the moves ended")
+    time.sleep(10)
+    rss, pss = server.memory_kib()
+    print(f"memory 10 s after the re-issue: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB; "
+          f"peak RSS {server.peak_rss_kib() / 1024:.1f} MiB")
     server.stop()
     shutil.rmtree(work)
 

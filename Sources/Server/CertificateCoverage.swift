@@ -1,8 +1,8 @@
 import MTASTS
 import TLS
 
-/// What `check --certs` adds: policies senders cannot fetch for want of a certificate, and certificates that
-/// are about to expire or would not load.
+/// What `check --certs` adds: policies senders cannot fetch for want of a certificate, certificates that are
+/// about to expire or would not load, and private keys other users can read.
 public enum CertificateCoverage {
     /// Certificates expiring within this many days are reported (certbot renews at 30 days left).
     public static let expiryWarningDays = 14
@@ -30,6 +30,11 @@ public enum CertificateCoverage {
                     severity: .warning, line: 0, column: 0, message: "certificate expires in \(days) days",
                     fix: "check that its renewal runs")))
             }
+        }
+        for keyPath in certificates.keysReadableByOthers {
+            found.append(PolicyFileDiagnostic(path: keyPath, diagnostic: Diagnostic(
+                severity: .warning, line: 0, column: 0, message: "private key is readable by other users",
+                fix: "chmod 600 \(keyPath)")))
         }
         for problem in certificates.problems {
             found.append(PolicyFileDiagnostic(path: directory, diagnostic: Diagnostic(

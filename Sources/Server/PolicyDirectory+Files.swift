@@ -1,4 +1,5 @@
 import Glibc
+import TLS
 
 /// Directory listing and bounded file reads with Glibc (no Foundation: binary size and memory).
 extension PolicyDirectory {
@@ -6,7 +7,9 @@ extension PolicyDirectory {
     static let readLimit = 65_536
 
     enum ReadResult {
-        case bytes([UInt8])
+        /// The bytes, and the signature of the very file read: a write racing with the read shows up as a
+        /// change next time.
+        case bytes([UInt8], FileSignature)
         case failed(message: String, fix: String?)
     }
 
@@ -73,7 +76,7 @@ extension PolicyDirectory {
             }
         }
         buffer.removeSubrange(count...)
-        return .bytes(buffer)
+        return .bytes(buffer, FileSignature(status))
     }
 
     /// A dangling alias is the usual cause of ENOENT for a name that was just listed.

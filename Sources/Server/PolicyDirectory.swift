@@ -78,12 +78,10 @@ public enum PolicyDirectory {
             report.add(diagnostic, path: path)
             rejected = rejected || diagnostic.severity == .error
         }
-        // Taken before reading, so a write racing with the read shows up as a change next time.
-        let signature = FileSignature(path: path)
-        let bytes: [UInt8]
+        let bytes: [UInt8], signature: FileSignature
         switch readPolicyFile(path) {
-        case .bytes(let read):
-            bytes = read
+        case .bytes(let read, let readSignature):
+            (bytes, signature) = (read, readSignature)
         case .failed(let message, let fix):
             report.add(Diagnostic(severity: .error, line: 0, column: 0, message: message, fix: fix), path: path)
             report.rejectedFiles.append(path)

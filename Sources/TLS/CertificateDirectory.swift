@@ -29,6 +29,8 @@ public enum CertificateDirectory {
         /// One line per pair that was skipped, and per key file that others can read.
         public var problems: [String] = []
         public var warnings: [String] = []
+        /// Key files whose mode lets other users read them (also in `warnings`).
+        public var keysReadableByOthers: [String] = []
         /// Pairs parsed afresh (the rest were reused: same file signature, or same bytes).
         public var parsedCount = 0
         /// Certificate files whose new content was rejected while the previous pair stays in service.
@@ -59,7 +61,8 @@ public enum CertificateDirectory {
             case .success(let loaded):
                 result.pairs.append(loaded.pair)
                 if loaded.parsed { result.parsedCount += 1 }
-                if isReadableByOthers(item.candidate.keyPath) {
+                if loaded.keyReadableByOthers {
+                    result.keysReadableByOthers.append(item.candidate.keyPath)
                     result.warnings.append("\(item.candidate.keyPath): private key is readable by other users; chmod 600 it")
                 }
             case .failure(let error):
@@ -80,7 +83,7 @@ public enum CertificateDirectory {
     /// CPUs keep the disk busy on a cold start: with the files out of the page cache, 1,000 pairs loaded in
     /// 590-615 ms instead of 770-813 ms with one thread per CPU.
     private static func parseInParallel(_ items: [(candidate: Candidate, earlier: CertificateKeyPair?)])
-        -> [Result<(pair: CertificateKeyPair, parsed: Bool), Error>] {
+        -> [Result<CertificateLoader.Loaded, Error>] {
         Lanes.map(count: items.count, label: "mta-sts-host.certificates") {
             let loader = CertificateLoader()
             return { index in
@@ -163,10 +166,5 @@ public enum CertificateDirectory {
             }
         }
         return result
-    }
-
-    private static func isReadableByOthers(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IROTH != 0
     }
 }

@@ -20,19 +20,26 @@ final class CertificateLoader {
         keyOutput.deallocate()
     }
 
-    /// Parses the pair, or returns `earlier` again (under the new file signature, `parsed` false) when both files
-    /// still hold the bytes it was parsed from.
-    func load(certificatePath: String, keyPath: String, earlier: CertificateKeyPair? = nil) throws
-        -> (pair: CertificateKeyPair, parsed: Bool) {
-        // Taken before reading, so a write racing with the read shows up as a change next time.
-        let signature = [FileSignature(path: certificatePath), FileSignature(path: keyPath)]
-        let certificateBytes = try Self.readBytes(certificatePath)
-        var keyBytes = try Self.readBytes(keyPath)
+    struct Loaded {
+        let pair: CertificateKeyPair
+        /// False when `earlier` was returned again.
+        let parsed: Bool
+        let keyReadableByOthers: Bool
+    }
+
+    /// Parses the pair, or returns `earlier` again (under the new file signature) when both files still hold the
+    /// bytes it was parsed from.
+    func load(certificatePath: String, keyPath: String, earlier: CertificateKeyPair? = nil) throws -> Loaded {
+        let certificateFile = try Self.contents(of: certificatePath)
+        var keyFile = try Self.contents(of: keyPath)
         // Key material does not linger in our heap.
-        defer { keyBytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
-        let digest = FileContentDigest(certificate: certificateBytes, key: keyBytes)
+        defer { keyFile.bytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
+        let signature = [certificateFile.signature, keyFile.signature]
+        let keyReadableByOthers = keyFile.mode & S_IROTH != 0
+        let certificateBytes = certificateFile.bytes
+        let digest = FileContentDigest(certificate: certificateBytes, key: keyFile.bytes)
         if let earlier, earlier.contentDigest == digest {
-            return (earlier.withSignature(signature), false)
+            return Loaded(pair: earlier.withSignature(signature), parsed: false, keyReadableByOthers: keyReadableByOthers)
         }
         ERR_clear_error()
         let blocks = PEMBlocks.certificates(in: String(decoding: certificateBytes, as: UTF8.self))
@@ -48,7 +55,7 @@ final class CertificateLoader {
             }
             _ = shim_sk_X509_push(chain, certificate)
         }
-        guard let key = decodeKey(&keyBytes) else {
+        guard let key = decodeKey(&keyFile.bytes) else {
             X509_free(leaf); shim_sk_X509_pop_free(chain)
             throw TLSError.drain("cannot read a private key from \(keyPath)")
         }
@@ -59,7 +66,7 @@ final class CertificateLoader {
         }
         let pair = CertificateKeyPair(certificatePath: certificatePath, keyPath: keyPath, signature: signature,
                                       contentDigest: digest, leaf: leaf, chain: chain, key: key)
-        return (pair, true)
+        return Loaded(pair: pair, parsed: true, keyReadableByOthers: keyReadableByOthers)
     }
 
     /// A new reference to the shared copy of a chain certificate.
@@ -94,20 +101,41 @@ final class CertificateLoader {
         }
     }
 
-    /// Certificate and key files are small; a bigger one is not a certificate file.
-    private static func readBytes(_ path: String) throws -> [UInt8] {
+    private struct FileContents {
+        var bytes: [UInt8]
+        let signature: FileSignature
+        let mode: mode_t
+    }
+
+    /// A file's bytes with the signature and mode of the very file read: one path lookup instead of three, and a
+    /// write racing with the read shows up as a change next time. Certificate and key files are small; a bigger
+    /// one is not a certificate file.
+    private static func contents(of path: String) throws -> FileContents {
+        let limit = 1 << 20
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw TLSError("cannot open \(path): \(String(cString: strerror(errno)))", reasons: []) }
         defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while bytes.count <= 1 << 20 {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0 { throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: []) }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: [])
         }
-        throw TLSError("\(path) is over 1 MiB: not a certificate or key file", reasons: [])
+        // Read in place, one byte more than the size to notice growth: key bytes are never copied elsewhere.
+        var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), limit) + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                guard bytes.count <= limit else { break }
+                bytes += [UInt8](repeating: 0, count: min(bytes.count, limit + 1 - bytes.count))
+            }
+            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: []) }
+            if count == 0 { break }
+            filled += count
+        }
+        guard filled <= limit else { throw TLSError("\(path) is over 1 MiB: not a certificate or key file", reasons: []) }
+        bytes.removeLast(bytes.count - filled)
+        return FileContents(bytes: bytes, signature: FileSignature(info), mode: info.st_mode)
     }
 }
 

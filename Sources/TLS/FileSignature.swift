@@ -11,6 +11,11 @@ public struct FileSignature: Hashable, Sendable {
     public init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
+        self.init(info)
+    }
+
+    /// From a `stat` or `fstat` result (`fstat` on the descriptor being read saves a path lookup).
+    public init(_ info: stat) {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)

@@ -57,3 +57,17 @@ def test_check_reports_a_certificate_whose_key_does_not_match(binary, ca, tmp_pa
 
     assert result.returncode == 1
     assert "does not match certificate" in result.stdout and "mismatch.crt" in result.stdout
+
+
+def test_check_warns_about_a_private_key_other_users_can_read(binary, ca, tmp_path):
+    write_policies(tmp_path / "policies", "open.test", "closed.test")
+    certs = tmp_path / "certs"
+    _, open_key = pki.install_named(certs, "open", ca.issue("open", ["mta-sts.open.test"]))
+    _, closed_key = pki.install_named(certs, "closed", ca.issue("closed", ["mta-sts.closed.test"]))
+    open_key.chmod(0o644)
+
+    result = check(binary, "--policies", tmp_path / "policies", "--certs", certs)
+
+    assert f"{open_key}: warning: private key is readable by other users\n  fix: chmod 600 {open_key}\n" \
+        in result.stdout, result.stdout
+    assert str(closed_key) not in result.stdout, result.stdout
