@@ -4,8 +4,8 @@
 Measures: start-up to the first 200 (and to the last domain's 200), RSS and PSS idle, the latency from a
 policy file's atomic rename to the new body being served (inotify watcher), a full reload (every policy
 rewritten and every certificate file touched) with a client fetching over keep-alive meanwhile (failed requests
-counted), and a mass re-issue (every certificate and key replaced by a new pair from another CA) with the peak
-RSS it costs. Certificates are issued once by the server itself (`serve --self-signed`). Loopback only; every
+counted), and a mass re-issue (every certificate and key replaced by a new pair from another CA, then one SIGHUP) with the
+peak RSS it costs, in one pass and in batches of 5,000. Certificates are issued once by the server itself (`serve --self-signed`). Loopback only; every
 wait is bounded. Usage: bench/scale.py [N]   (BIN=path/to/mta-sts-host, default .build/release/mta-sts-host)
 """
 from __future__ import annotations
@@ -108,6 +108,14 @@ def wait_for_body(context, port, host, needle: bytes, timeout: float = 30) -> fl
     raise SystemExit(f"{host} never served {needle!r}")
 
 
+def place(source: pathlib.Path, certs: pathlib.Path) -> None:
+    """Copies every file of `source` over its namesake in `certs`, each by an atomic rename."""
+    for path in source.iterdir():
+        staged = certs / f".{path.name}.new"
+        shutil.copy2(path, staged)
+        os.replace(staged, certs / path.name)
+
+
 def main() -> None:
     work = pathlib.Path(tempfile.mkdtemp(prefix=f"scale-{N}-"))
     policies = work / "policies"
@@ -188,34 +196,44 @@ def main() -> None:
     print(f"memory 10 s later: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB; "
           f"peak RSS so far {server.peak_rss_kib() / 1024:.1f} MiB")
 
-    # Every pair replaced by a new one (a mass re-issue, from a second CA): all N are parsed again while the old
-    # set keeps serving, so this is the reload that costs the most memory.
+    server.stop()
+
+    # Every pair replaced by a new one (a mass re-issue, from a second CA) and one SIGHUP: the old set serves until
+    # the new one is parsed, so this is the reload that costs the most memory. Once in one pass, once in batches.
     second = work / "second"
     second.mkdir()
     issuing = Server(second, "--policies", str(policies), "--certs", str(second / "none"), "--self-signed", "--no-watch")
     issuing.port()
     issuing.stop()
-    context.load_verify_locations(cafile=str(second / "state" / "ca" / "ca.pem"))
-    parsed_before = sum(int(parsed) for parsed, _ in re.findall(rb"certificates_parsed=(\d+).*?ms=(\d+).*?reloaded",
-                                                                  (work / "server.log").read_bytes()))
-    started = time.monotonic()
-    for path in (second / "state" / "certs").iterdir():
-        os.replace(path, certs / path.name)
-    moved = time.monotonic() - started
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        parsed = sum(int(parsed) for parsed, _ in re.findall(rb"certificates_parsed=(\d+).*?ms=(\d+).*?reloaded",
-                                                              (work / "server.log").read_bytes())) - parsed_before
-        if parsed >= N:
-            break
-        time.sleep(0.05)
-    print(f"mass re-issue (all {N} pairs replaced by rename; moving took {moved:.1f} s): {parsed} pairs parsed "
-          f"{time.monotonic() - started - moved:.2f} s after the moves ended")
-    time.sleep(10)
-    rss, pss = server.memory_kib()
-    print(f"memory 10 s after the re-issue: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB; "
-          f"peak RSS {server.peak_rss_kib() / 1024:.1f} MiB")
-    server.stop()
+    sets = {"a": work / "set-a", "b": second / "state" / "certs"}
+    shutil.copytree(certs, sets["a"], symlinks=True)
+    for batch, old, new in (("0", "a", "b"), ("5000", "b", "a")):
+        place(sets[old], certs)
+        run = work / f"reissue-{batch}"
+        run.mkdir()
+        server = Server(run, "--policies", str(policies), "--certs", str(certs), "--no-watch",
+                        "--reload-certificate-batch", batch)
+        server.port()
+        time.sleep(1)
+        idle, _ = server.memory_kib()
+        place(sets[new], certs)
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGHUP)
+        deadline = started + 600
+        while time.monotonic() < deadline:
+            log = (run / "server.log").read_bytes()
+            parsed = sum(int(n) for n in re.findall(rb"certificates_parsed=(\d+)", log))
+            if parsed >= N and b"certificates_deferred=0" in log:
+                break
+            time.sleep(0.05)
+        passes = len(re.findall(rb"certificates_parsed=", (run / "server.log").read_bytes()))
+        took = time.monotonic() - started
+        time.sleep(10)
+        rss, _ = server.memory_kib()
+        print(f"mass re-issue, all {N} pairs replaced then SIGHUP, --reload-certificate-batch {batch}: {parsed} parsed "
+              f"in {passes} pass(es), {took:.1f} s; RSS before {idle / 1024:.1f} MiB, peak {server.peak_rss_kib() / 1024:.1f} "
+              f"MiB, 10 s after {rss / 1024:.1f} MiB")
+        server.stop()
     shutil.rmtree(work)
 
 

@@ -17,22 +17,32 @@ public enum CatalogLoader {
         public var keptPreviousCertificates: [String] = []
         /// Certificate pairs parsed afresh; unchanged files are reused.
         public var certificatesParsed = 0
+        /// Changed certificate pairs left for the next pass (see `ServerConfiguration.reloadCertificateBatch`).
+        public var certificatesDeferred = 0
+        /// Certificate pairs read afresh in this pass.
+        public var certificatesAttempted: [CertificateDirectory.Candidate] = []
         /// `full`, or `policies` for a targeted reload of the files named by file events.
         public var scope = "full"
 
         public var hasProblems: Bool { !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty }
     }
 
-    /// Loads everything; with a previous catalog, a domain whose file became invalid keeps its last good policy.
-    public static func load(_ configuration: ServerConfiguration, previous: Catalog? = nil) throws -> (Catalog, Report) {
+    /// Loads everything; with a previous catalog, a domain whose file became invalid keeps its last good policy,
+    /// and changed certificates are parsed a batch at a time (those in `attemptedBefore` last).
+    public static func load(_ configuration: ServerConfiguration, previous: Catalog? = nil,
+                            attemptedBefore: Set<CertificateDirectory.Candidate> = []) throws -> (Catalog, Report) {
         var report = Report()
         // Certificates (the slow part: OpenSSL parsing, on every CPU) load while the policies are read here.
         let certificateLoad = DispatchGroup()
         let certificateResult = ResultBox<CertificateDirectory.LoadResult>()
         let previousPairs = CertificateDirectory.PreviousPairs(previous?.certificates.pairs ?? [])
+        // At start-up there is no old set to keep alive beside the new one: everything loads in one pass.
+        let batch = configuration.reloadCertificateBatch
+        let parseLimit = previous != nil && batch > 0 ? batch : nil
         DispatchQueue.global().async(group: certificateLoad) {
             certificateResult.value = CertificateDirectory.load(directory: configuration.certificatesDirectory,
-                                                                previous: previousPairs)
+                                                                previous: previousPairs, parseLimit: parseLimit,
+                                                                attemptedBefore: attemptedBefore)
         }
         defer { certificateLoad.wait() }
         let reusable = Dictionary((previous?.policies.values).map { $0.map { ($0.path, $0) } } ?? [],
@@ -64,6 +74,8 @@ public enum CatalogLoader {
         report.certificateWarnings = certificates.warnings
         report.keptPreviousCertificates = certificates.keptPrevious
         report.certificatesParsed = certificates.parsedCount
+        report.certificatesDeferred = certificates.deferredCount
+        report.certificatesAttempted = certificates.attempted
         let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: certificates.pairs),
                               defaultHost: configuration.defaultHost)
         return (catalog, report)
@@ -86,6 +98,8 @@ public enum CatalogLoader {
         report.rejectedPolicyFiles.removeAll { paths.contains($0) }
         report.rejectedPolicyFiles += loaded.rejectedFiles
         report.certificatesParsed = 0
+        report.certificatesDeferred = 0
+        report.certificatesAttempted = []
         report.keptPreviousCertificates = []
         report.scope = "policies"
 

@@ -124,8 +124,14 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one. When the file
-    /// events name only policy files, only those are read again.
+    /// events name only policy files, only those are read again. Certificates changed beyond one batch follow in
+    /// further passes, each queued right after the previous one is installed; `attemptedBefore` holds the pairs
+    /// the earlier passes of the chain read already.
     public func reload(trigger: String = "request", changes: FileChanges? = nil) {
+        reload(trigger: trigger, changes: changes, attemptedBefore: [])
+    }
+
+    private func reload(trigger: String, changes: FileChanges?, attemptedBefore: Set<CertificateDirectory.Candidate>) {
         control.async { [self] in
             let started = MonotonicClock.milliseconds()
             do {
@@ -135,7 +141,8 @@ public final class Server: @unchecked Sendable {
                     (next, report) = CatalogLoader.reloadPolicies(named: names, directory: configuration.policiesDirectory,
                                                                   previous: catalog, previousReport: lastReport)
                 } else {
-                    (next, report) = try CatalogLoader.load(configuration, previous: catalog)
+                    (next, report) = try CatalogLoader.load(configuration, previous: catalog,
+                                                            attemptedBefore: attemptedBefore)
                 }
                 // Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
@@ -149,6 +156,11 @@ public final class Server: @unchecked Sendable {
                 // Once the event loops and the handshakes in progress have let go of the previous snapshot, its
                 // memory goes back to the system rather than idling in malloc's arenas.
                 reporting.asyncAfter(deadline: .now() + 1) { _ = malloc_trim(0) }
+                // Each pass reads pairs not read before in the chain, so the chain ends.
+                let attempted = attemptedBefore.union(report.certificatesAttempted)
+                if report.certificatesDeferred > 0, attempted.count > attemptedBefore.count {
+                    reload(trigger: "next certificate batch", changes: nil, attemptedBefore: attempted)
+                }
                 reporting.async { [self] in
                     log(report)
                     let diff = CatalogDiff(before: policiesBefore.mapValues(\.id), after: next.servedIDs)
@@ -163,6 +175,7 @@ public final class Server: @unchecked Sendable {
                         "rejected": "\(report.rejectedPolicyFiles.count)",
                         "certificates": "\(next.certificates.pairs.count)",
                         "certificates_parsed": "\(report.certificatesParsed)",
+                        "certificates_deferred": "\(report.certificatesDeferred)",
                         "ms": "\(swapped)",
                     ])
                 }

@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var tls = TLSSettings()
     /// Seconds before session-ticket keys are replaced (when tickets are enabled).
     public var ticketKeyLifetime = 12 * 3600
+    /// Changed certificate pairs parsed per reload pass; the rest follow in further passes at once. Bounds the
+    /// memory of a mass re-issue (old and new pairs both alive) to one batch; 0 parses every change in one pass.
+    public var reloadCertificateBatch = 5_000
     public var http2 = HTTP2Settings()
     /// Plain-HTTP admin endpoints (/healthz, /readyz, /metrics, /status); nil for none. Never the public address.
     public var adminAddress: SocketAddress?

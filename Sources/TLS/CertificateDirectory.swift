@@ -35,10 +35,19 @@ public enum CertificateDirectory {
         public var parsedCount = 0
         /// Certificate files whose new content was rejected while the previous pair stays in service.
         public var keptPrevious: [String] = []
+        /// Changed pairs left for a later pass by `parseLimit` (their previous pair, if any, still serves).
+        public var deferredCount = 0
+        /// Pairs this pass read afresh (parsed, found unchanged in content, or failed).
+        public var attempted: [Candidate] = []
     }
 
     /// Loads every pair found; a bad pair is reported and skipped, never fatal for the others.
-    public static func load(directory: String, previous: PreviousPairs = PreviousPairs([])) -> LoadResult {
+    ///
+    /// With `parseLimit`, at most that many changed pairs are read in this pass, those not in `attemptedBefore`
+    /// first; the rest keep their previous pair under its old signature, so the next pass sees them as changed
+    /// still. A mass re-issue then replaces a batch at a time, and memory holds one batch twice, not every pair.
+    public static func load(directory: String, previous: PreviousPairs = PreviousPairs([]), parseLimit: Int? = nil,
+                            attemptedBefore: Set<Candidate> = []) -> LoadResult {
         var result = LoadResult()
         let candidates: [Candidate]
         do {
@@ -56,6 +65,17 @@ public enum CertificateDirectory {
                 toParse.append((candidate, earlier?.pair))
             }
         }
+        if let parseLimit, toParse.count > parseLimit {
+            // A stable partition: untried pairs first, so that pairs failing on every pass cannot stall the others.
+            toParse = toParse.filter { !attemptedBefore.contains($0.candidate) }
+                + toParse.filter { attemptedBefore.contains($0.candidate) }
+            for item in toParse[parseLimit...] {
+                if let earlier = item.earlier { result.pairs.append(earlier) }
+            }
+            result.deferredCount = toParse.count - parseLimit
+            toParse.removeLast(result.deferredCount)
+        }
+        result.attempted = toParse.map(\.candidate)
         for (item, outcome) in zip(toParse, parseInParallel(toParse)) {
             switch outcome {
             case .success(let loaded):

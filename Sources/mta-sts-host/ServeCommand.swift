@@ -66,6 +66,10 @@ struct ServeCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Offer HTTP/2 by ALPN (HTTP/1.1 is always offered).")
     var http2 = true
 
+    @Option(help: ArgumentHelp("Changed certificate pairs parsed per reload pass; more follow in further passes.",
+                               discussion: "Bounds the memory of a mass re-issue to one batch held twice. 0: one pass."))
+    var reloadCertificateBatch = 5_000
+
     @Option(help: "Seconds to let in-flight requests finish after SIGTERM/SIGINT.")
     var shutdownTimeout = 10
 
@@ -103,6 +107,7 @@ struct ServeCommand: ParsableCommand {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if tlsTickets < 0 { throw ValidationError("--tls-tickets must be 0 or more") }
         if maxConcurrentStreams < 1 { throw ValidationError("--max-concurrent-streams must be at least 1") }
+        if reloadCertificateBatch < 0 { throw ValidationError("--reload-certificate-batch must be 0 or more") }
     }
 
     func run() throws {
@@ -126,6 +131,7 @@ struct ServeCommand: ParsableCommand {
         configuration.http2.maxConcurrentStreams = maxConcurrentStreams
         configuration.strict = strict
         configuration.shutdownTimeout = shutdownTimeout
+        configuration.reloadCertificateBatch = reloadCertificateBatch
         configuration.watch = watch
         configuration.stateDirectory = stateDir
         if selfSigned {

@@ -524,6 +524,42 @@ def test_no_watch_ignores_file_changes_until_sighup(serve, world):
     assert (reload["trigger"], reload["changed"]) == ("SIGHUP", RENAME), reload
 
 
+def test_certificates_changed_beyond_one_batch_follow_in_further_passes(serve, world):
+    server = serve("--no-watch", "--reload-certificate-batch", "1")
+    time.sleep(SIGNALS_INSTALLED)
+    shared_2, certbot_2 = world.ca.issue("shared-2", [host(RENAME)]), world.ca.issue("certbot-2", [host(CERTBOT)])
+    pki.install_named(world.certs_dir / "shared", "shared", shared_2)
+    pki.renew_certbot(world.certs_dir / "letsencrypt", certbot_2, world.ca, 2)
+    server.send_signal(signal.SIGHUP)
+
+    first, second = wait_for_reload(server, 0), wait_for_reload(server, 1)
+    passes = [(r["trigger"], r["certificates_parsed"], r["certificates_deferred"]) for r in (first, second)]
+    assert passes == [("SIGHUP", "1", "1"), ("next certificate batch", "1", "0")], passes
+    assert served_certificate(server.port, host(RENAME), world.ca_path) == der(shared_2)
+    assert served_certificate(server.port, host(CERTBOT), world.ca_path) == der(certbot_2)
+    time.sleep(1)
+    assert len(reloads(server)) == 2
+
+
+def test_certificate_batches_end_when_the_pairs_left_keep_failing(serve, world):
+    server = serve("--no-watch", "--reload-certificate-batch", "1")
+    time.sleep(SIGNALS_INSTALLED)
+    garbage = b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n"
+    (world.certs_dir / "shared" / "shared.crt").write_bytes(garbage)
+    (world.certs_dir / "k8s" / "k8s-test" / "tls.crt").unlink()
+    (world.certs_dir / "k8s" / "k8s-test" / "tls.crt").write_bytes(garbage)
+    server.send_signal(signal.SIGHUP)
+
+    # Each pass reads one pair not read before in the chain; the third finds none left and is the last.
+    wait_for_reload(server, 2)
+    time.sleep(1)
+    passes = [(r["trigger"], r["certificates_parsed"], r["certificates_deferred"]) for r in reloads(server)]
+    assert passes == [("SIGHUP", "1", "1"), ("next certificate batch", "1", "1"),
+                      ("next certificate batch", "1", "1")], passes
+    assert served_certificate(server.port, host(RENAME), world.ca_path) == der(world.leaves["shared"])
+    assert served_certificate(server.port, host(K8S), world.ca_path) == der(world.leaves["k8s-1"])
+
+
 # 5, 6. graceful shutdown
 
 def test_sigterm_under_load_finishes_every_request_and_exits_0(serve, world):
