@@ -36,13 +36,12 @@ final class CertificateLoader {
         defer { keyFile.bytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
         let signature = [certificateFile.signature, keyFile.signature]
         let keyReadableByOthers = keyFile.mode & S_IROTH != 0
-        let certificateBytes = certificateFile.bytes
-        let digest = FileContentDigest(certificate: certificateBytes, key: keyFile.bytes)
+        let digest = FileContentDigest(certificate: certificateFile.bytes, key: keyFile.bytes)
         if let earlier, earlier.contentDigest == digest {
             return Loaded(pair: earlier.withSignature(signature), parsed: false, keyReadableByOthers: keyReadableByOthers)
         }
         ERR_clear_error()
-        let blocks = PEMBlocks.certificates(in: String(decoding: certificateBytes, as: UTF8.self))
+        let blocks = PEMBlocks.certificates(in: String(decoding: certificateFile.bytes, as: UTF8.self))
         guard let leafBlock = blocks.first, let leaf = Self.parseCertificate(leafBlock) else {
             ERR_clear_error()
             throw TLSError("no readable certificate in \(certificatePath)", reasons: [])
@@ -112,14 +111,16 @@ final class CertificateLoader {
     /// one is not a certificate file.
     private static func contents(of path: String) throws -> FileContents {
         let limit = 1 << 20
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO by a certificate's name fails to read instead of hanging the loader.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw TLSError("cannot open \(path): \(String(cString: strerror(errno)))", reasons: []) }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: [])
         }
-        // Read in place, one byte more than the size to notice growth: key bytes are never copied elsewhere.
+        // Read in place, one byte more than the size to notice growth: key bytes are not copied elsewhere (unless the
+        // file grows while being read, and the buffer with it).
         var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), limit) + 1)
         var filled = 0
         while true {
