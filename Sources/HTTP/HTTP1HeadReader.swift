@@ -54,9 +54,15 @@ enum HTTP1HeadReader {
 
     /// Origin-form (`/path?query`), absolute-form (`https://host/path`) or asterisk-form.
     private static func splitTarget(_ target: String) -> (authority: String?, path: String)? {
+        // Origin-form, what every sender uses: the path is the target up to its query or fragment.
+        if target.utf8.first == UInt8(ascii: "/") {
+            let end = target.utf8.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? target.utf8.endIndex
+            return (nil, String(target[..<end]))
+        }
         var rest = Substring(target)
         var authority: String?
-        if let scheme = ["http://", "https://"].first(where: { target.lowercased().hasPrefix($0) }) {
+        let lowercased = target.lowercased()
+        if let scheme = ["http://", "https://"].first(where: { lowercased.hasPrefix($0) }) {
             rest = rest.dropFirst(scheme.count)
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             authority = String(rest[..<slash])

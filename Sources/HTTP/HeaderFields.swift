@@ -58,8 +58,12 @@ struct HeaderFields {
         return nil
     }
 
+    /// Without OWS; trimmed as bytes, before the String is made.
     private func trimmed(_ bytes: UnsafeRawBufferPointer.SubSequence) -> String {
-        String(decoding: bytes, as: UTF8.self).trimmingSpaces()
+        guard let first = bytes.firstIndex(where: { $0 != HTTP1HeadReader.space && $0 != tab }),
+              let last = bytes.lastIndex(where: { $0 != HTTP1HeadReader.space && $0 != tab })
+        else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }
 

@@ -2,23 +2,28 @@
 public enum HostName {
     /// Lower-cases and drops the port: `MTA-STS.Example.com:443` → `mta-sts.example.com`. Nil when malformed.
     public static func normalize(_ value: String) -> String? {
-        var host = Substring(value)
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
-            let rest = host[host.index(after: close)...]
-            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCIIDigit)) else { return nil }
-            host = host[...close]
-        } else if let colon = host.firstIndex(of: ":") {
-            guard host[host.index(after: colon)...].allSatisfy(\.isASCIIDigit) else { return nil }
-            host = host[..<colon]
+        // Every accepted byte is printable ASCII, so the work is done on bytes (no grapheme breaking).
+        let bytes = Array(value.utf8)
+        var end = bytes.count
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            guard isPort(bytes[(close + 1)...]) else { return nil }
+            end = close + 1
+        } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            guard bytes[(colon + 1)...].allSatisfy(isDigit) else { return nil }
+            end = colon
         }
-        if host.hasSuffix(".") { host = host.dropLast() }
-        guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "@") })
+        if end > 0, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        let host = bytes[..<end]
+        guard !host.isEmpty, host.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "@") })
         else { return nil }
-        return host.lowercased()
+        return String(decoding: host.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
-}
 
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    /// Empty, or `:` and digits only.
+    private static func isPort(_ rest: ArraySlice<UInt8>) -> Bool {
+        rest.isEmpty || (rest.first == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(isDigit))
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 }
