@@ -109,9 +109,7 @@ final class Connection {
             exchange?.produce(output: &output)
             if flushOutput() { readInput() }
         case .wantRead:
-            // Buffers are taken again for the client's next flight: holding them across the round trip would
-            // scatter the idle connections' memory between 33 KiB holes.
-            tls.releaseBuffers()
+            break
         case .wantWrite:
             sources.setWriting(true)
         case .closed:
@@ -143,8 +141,6 @@ final class Connection {
                 exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), output: &output)
                 guard flushOutput() else { return }
             case .wantRead:
-                // Waiting for the client: an idle connection should cost as little memory as possible.
-                tls.releaseBuffers()
                 return
             case .wantWrite:
                 sources.setWriting(true)

@@ -25,7 +25,6 @@ public struct PolicyDirectoryReport: Sendable {
         policies.count + rejectedFiles.count
     }
 
-    /// Appends and counts.
     /// Takes in another report's policies, findings and rejections (one file's, loaded on another thread).
     mutating func append(_ other: PolicyDirectoryReport) {
         policies += other.policies
@@ -35,6 +34,7 @@ public struct PolicyDirectoryReport: Sendable {
         rejectedFiles += other.rejectedFiles
     }
 
+    /// Appends and counts.
     public mutating func add(_ diagnostic: Diagnostic, path: String) {
         diagnostics.append(PolicyFileDiagnostic(path: path, diagnostic: diagnostic))
         switch diagnostic.severity {

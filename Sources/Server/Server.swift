@@ -163,7 +163,7 @@ public final class Server: @unchecked Sendable {
                 }
                 reporting.async { [self] in
                     log(report)
-                    let diff = CatalogDiff(before: policiesBefore.mapValues(\.id), after: next.servedIDs)
+                    let diff = CatalogDiff(before: Catalog.servedIDs(policiesBefore), after: next.servedIDs)
                     metrics.reloaded(success: true)
                     logger.notice("reloaded", metadata: [
                         "trigger": "\(trigger)",

@@ -26,11 +26,14 @@ public enum CertificateDirectory {
 
     public struct LoadResult: Sendable {
         public var pairs: [CertificateKeyPair] = []
-        /// One line per pair that was skipped, and per key file that others can read.
+        /// One line per pair that was skipped.
         public var problems: [String] = []
-        public var warnings: [String] = []
-        /// Key files whose mode lets other users read them (also in `warnings`).
+        /// Key files whose mode lets other users read them.
         public var keysReadableByOthers: [String] = []
+        /// One line per key file that others can read, for the log.
+        public var warnings: [String] {
+            keysReadableByOthers.map { "\($0): private key is readable by other users; chmod 600 it" }
+        }
         /// Pairs parsed afresh (the rest were reused: same file signature, or same bytes).
         public var parsedCount = 0
         /// Certificate files whose new content was rejected while the previous pair stays in service.
@@ -83,7 +86,6 @@ public enum CertificateDirectory {
                 if loaded.parsed { result.parsedCount += 1 }
                 if loaded.keyReadableByOthers {
                     result.keysReadableByOthers.append(item.candidate.keyPath)
-                    result.warnings.append("\(item.candidate.keyPath): private key is readable by other users; chmod 600 it")
                 }
             case .failure(let error):
                 result.parsedCount += 1

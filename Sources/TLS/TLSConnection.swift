@@ -81,11 +81,6 @@ public final class TLSConnection {
         ERR_clear_error()
     }
 
-    /// Frees the record buffers (about 33 KiB) while the connection waits; OpenSSL keeps any holding data.
-    public func releaseBuffers() {
-        _ = SSL_free_buffers(ssl)
-    }
-
     /// Whether OpenSSL holds input it read ahead but has not yet returned.
     public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
 
@@ -100,7 +95,11 @@ public final class TLSConnection {
 
     private func classify(_ result: Int32) -> TLSIOResult {
         switch SSL_get_error(ssl, result) {
-        case SSL_ERROR_WANT_READ: return .wantRead
+        case SSL_ERROR_WANT_READ:
+            // Waiting for the peer: the record buffers (about 33 KiB) go back until its next bytes arrive, as
+            // SSL_MODE_RELEASE_BUFFERS would do without freeing them around every record. Kept if they hold data.
+            _ = SSL_free_buffers(ssl)
+            return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
         case SSL_ERROR_ZERO_RETURN, SSL_ERROR_SYSCALL: ERR_clear_error(); return .closed
         default:
