@@ -9,7 +9,7 @@ import Glibc
 /// second round-trip through Dispatch's manager thread. Accepts in batches until EAGAIN. At the connection limit
 /// it stops listening for readiness (the backlog holds the rest) until `resumeIfPaused` is called; on EMFILE/ENFILE
 /// it backs off for a moment instead of spinning on a ready socket. Everything runs on the loop's queue.
-public final class Acceptor {
+public final class Acceptor: SocketEventHandler {
     private let listeningDescriptor: Int32
     private let acceptFlags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
     private let poller: SocketPoller
@@ -35,8 +35,7 @@ public final class Acceptor {
     /// Starts accepting. Must run on the queue.
     public func start() {
         guard sources == nil, !stopped else { return }
-        sources = SocketSources(descriptor: listeningDescriptor, poller: poller,
-                                onReadable: { [unowned self] in acceptBatch() }, onWritable: {})
+        sources = SocketSources(descriptor: listeningDescriptor, poller: poller, handler: self)
     }
 
     /// Stops accepting and closes the listening socket. Must run on the queue.
@@ -52,6 +51,10 @@ public final class Acceptor {
         paused = false
         sources?.setReading(true)
     }
+
+    public func socketReadable() { acceptBatch() }
+
+    public func socketWritable() {}
 
     private func acceptBatch() {
         for _ in 0..<64 {

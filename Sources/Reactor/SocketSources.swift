@@ -4,19 +4,19 @@ import Glibc
 /// Readiness callbacks for one connected socket, registered with its loop's poller. All calls on the loop's queue.
 public final class SocketSources {
     public let descriptor: Int32
-    private unowned let poller: SocketPoller
+    /// The poller outlives every socket registered with it (the event loop owns both).
+    private unowned(unsafe) let poller: SocketPoller
+    /// Owns these sources and cancels them before it is freed: no event reaches it afterwards.
+    private unowned(unsafe) let handler: any SocketEventHandler
     private var reading = true
     private var writing = false
     private var cancelled = false
-    private let onReadable: () -> Void
-    private let onWritable: () -> Void
 
     /// Registers the socket for read readiness; on failure (out of memory in the kernel) it is closed at once.
-    public init(descriptor: Int32, poller: SocketPoller, onReadable: @escaping () -> Void, onWritable: @escaping () -> Void) {
+    public init(descriptor: Int32, poller: SocketPoller, handler: any SocketEventHandler) {
         self.descriptor = descriptor
         self.poller = poller
-        self.onReadable = onReadable
-        self.onWritable = onWritable
+        self.handler = handler
         if !poller.add(self, interest: interest) { cancel() }
     }
 
@@ -47,13 +47,18 @@ public final class SocketSources {
     }
 
     func deliver(_ events: UInt32) {
-        let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
-        if writing, events & EPOLLOUT.rawValue != 0 || failed {
-            onWritable()
-        }
-        // A hang-up cannot be masked: it goes to whichever handler will notice the dead socket.
-        if !cancelled, reading || (failed && !writing), events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
-            onReadable()
+        // The handler may close itself in the first callback and be released by its owner: kept alive for both.
+        let handler = self.handler
+        withExtendedLifetime(handler) {
+            let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+            if writing, events & EPOLLOUT.rawValue != 0 || failed {
+                handler.socketWritable()
+            }
+            // A hang-up cannot be masked: it goes to whichever handler will notice the dead socket.
+            if !cancelled, reading || (failed && !writing),
+               events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
+                handler.socketReadable()
+            }
         }
     }
 }

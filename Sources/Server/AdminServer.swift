@@ -92,7 +92,7 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
 }
 
 /// One admin request: read the head (10 s at most), write the answer, close.
-final class AdminConnection {
+final class AdminConnection: SocketEventHandler {
     let descriptor: Int32
     private unowned let server: AdminServer
     private var sources: SocketSources!
@@ -105,12 +105,12 @@ final class AdminConnection {
     init(descriptor: Int32, server: AdminServer) {
         self.descriptor = descriptor
         self.server = server
-        sources = SocketSources(descriptor: descriptor, poller: server.poller,
-                                onReadable: { [unowned self] in readable() },
-                                onWritable: { [unowned self] in write() })
+        sources = SocketSources(descriptor: descriptor, poller: server.poller, handler: self)
     }
 
-    private func readable() {
+    func socketWritable() { write() }
+
+    func socketReadable() {
         guard output.isEmpty else { return }
         let count = recv(descriptor, server.buffer.baseAddress, server.buffer.count, 0)
         if count < 0, errno == EAGAIN || errno == EINTR { return }

@@ -6,11 +6,12 @@ import TLS
 /// One client connection on one event loop: TLS handshake, then HTTP/1.1 or HTTP/2 (by ALPN), then a graceful
 /// close. It moves bytes between the socket (through OpenSSL) and the protocol exchange; all methods run on the
 /// worker's queue.
-final class Connection {
+final class Connection: SocketEventHandler {
     enum State: Equatable { case handshaking, open, lingering, closed }
 
     private(set) var state = State.handshaking
-    private unowned let worker: Worker
+    /// The worker owns its connections and closes them all before it goes.
+    private unowned(unsafe) let worker: Worker
     private let tls: TLSConnection
     private var sources: SocketSources!
     private var exchange: ProtocolExchange?
@@ -33,9 +34,7 @@ final class Connection {
         self.worker = worker
         self.tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor, selection: catalog.selection)
         expire(in: worker.configuration.handshakeTimeout)
-        sources = SocketSources(descriptor: descriptor, poller: worker.poller,
-                                onReadable: { [unowned self] in readable() },
-                                onWritable: { [unowned self] in writable() })
+        sources = SocketSources(descriptor: descriptor, poller: worker.poller, handler: self)
     }
 
     // MARK: events
@@ -45,7 +44,7 @@ final class Connection {
         continueHandshake()
     }
 
-    private func readable() {
+    func socketReadable() {
         switch state {
         case .handshaking: continueHandshake()
         case .open: readInput()
@@ -54,7 +53,7 @@ final class Connection {
         }
     }
 
-    private func writable() {
+    func socketWritable() {
         sources.setWriting(false)
         switch state {
         case .handshaking: continueHandshake()

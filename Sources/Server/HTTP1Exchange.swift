@@ -3,7 +3,8 @@ import HTTP
 /// HTTP/1.1 over one connection: requests parsed in place from the read buffer, answered in order (pipelining),
 /// with only an incomplete head ever copied.
 final class HTTP1Exchange: ProtocolExchange {
-    private unowned let context: ExchangeContext
+    /// The connection, which owns this exchange.
+    private unowned(unsafe) let context: ExchangeContext
     private var pendingInput: [UInt8] = []
     private var scannedInput = 0
     private var requestsServed = 0

@@ -5,12 +5,13 @@ final class HTTP2Exchange: ProtocolExchange {
     private let session: HTTP2Session
     private var failed = false
 
+    /// `context` is the connection, which owns this exchange and so outlives the session's callbacks.
     init(context: ExchangeContext, settings: HTTP2Settings) {
-        session = HTTP2Session(settings: settings, respond: { [unowned context] head in
+        session = HTTP2Session(settings: settings, respond: { [unowned(unsafe) context] head in
             let decision = context.decide(head)
             context.answered(decision.status, head)
             return decision
-        }, date: { [unowned context] in context.date }, milliseconds: MonotonicClock.coarseMilliseconds)
+        }, date: { [unowned(unsafe) context] in context.date }, milliseconds: MonotonicClock.coarseMilliseconds)
     }
 
     var isFinished: Bool { failed || session.isFinished }

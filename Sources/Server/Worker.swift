@@ -24,9 +24,7 @@ final class Worker: @unchecked Sendable {
     private var acceptors: [Acceptor] = []
     private var sweepTimer: DispatchSourceTimer?
     private var lastExhaustionLog = -60
-    /// Most connections open since memory was last trimmed, and when that was.
-    private var connectionPeak = 0
-    private var lastTrim = 0
+    private var heapTrim = HeapTrimSchedule()
     private(set) var isDraining = false
     private var onDrained: (() -> Void)?
     private let metrics: ServerMetrics
@@ -99,7 +97,7 @@ final class Worker: @unchecked Sendable {
         let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
         connection.clientAddress = clientAddress
         connections[descriptor] = connection
-        connectionPeak = max(connectionPeak, connections.count)
+        heapTrim.opened(openConnections: connections.count)
         metrics.openConnections.increment()
         connection.start()
     }
@@ -121,16 +119,7 @@ final class Worker: @unchecked Sendable {
         for connection in connections.values where connection.deadline <= now {
             connection.timedOut()
         }
-        trimMemoryAfterAWave(now: now)
-    }
-
-    /// After a wave of connections (say, 6,000 slow clients) malloc keeps their freed memory; give it back once
-    /// the count has fallen well below its peak, at most every 10 s.
-    private func trimMemoryAfterAWave(now: Int) {
-        guard connectionPeak >= 512, connections.count < connectionPeak / 4, now - lastTrim >= 10_000 else { return }
-        lastTrim = now
-        connectionPeak = connections.count
-        _ = malloc_trim(0)
+        if heapTrim.sweep(now: now, openConnections: connections.count) { _ = malloc_trim(0) }
     }
 
     private func descriptorsExhausted(_ code: Int32) {
@@ -159,6 +148,7 @@ final class Worker: @unchecked Sendable {
     // MARK: events from connections
 
     func handshakeCompleted(_ tls: TLSConnection) {
+        heapTrim.handshakeCompleted()
         metrics.handshakes.increment()
     }
 
