@@ -78,7 +78,7 @@ public final class TLSConnection {
     public func shutdown() {
         clearErrorQueue()
         _ = SSL_shutdown(ssl)
-        ERR_clear_error()
+        clearErrorQueue()
     }
 
     /// Whether OpenSSL holds input it read ahead but has not yet returned.
@@ -107,7 +107,7 @@ public final class TLSConnection {
             _ = SSL_free_buffers(ssl)
             return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
-        case SSL_ERROR_ZERO_RETURN, SSL_ERROR_SYSCALL: ERR_clear_error(); return .closed
+        case SSL_ERROR_ZERO_RETURN, SSL_ERROR_SYSCALL: clearErrorQueue(); return .closed
         default:
             let code = ERR_peek_error()
             let reason = ERR_reason_error_string(code).map { String(cString: $0) } ?? "TLS error"
