@@ -30,8 +30,17 @@ static inline int shim_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) 
     return (int)SSL_CTX_set1_groups_list(ctx, list);
 }
 static inline void shim_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) { SSL_CTX_set_read_ahead(ctx, yes); }
-static inline int shim_SSL_set_app_data(SSL *ssl, void *data) { return SSL_set_app_data(ssl, data); }
-static inline void *shim_SSL_get_app_data(const SSL *ssl) { return SSL_get_app_data(ssl); }
+// A connection's owner rides in its socket BIO's callback argument (SSL_set_fd made the BIO; no BIO callback is
+// ever set, so nothing else reads it): a plain field, where SSL_set_app_data allocates an ex_data stack, two heap
+// blocks of about 48 bytes, for every connection.
+static inline void shim_SSL_set_owner(SSL *ssl, void *owner) {
+    BIO *bio = SSL_get_rbio(ssl);
+    if (bio) BIO_set_callback_arg(bio, (char *)owner);
+}
+static inline void *shim_SSL_get_owner(const SSL *ssl) {
+    BIO *bio = SSL_get_rbio(ssl);
+    return bio ? BIO_get_callback_arg(bio) : NULL;
+}
 
 // Stacks are macros over OPENSSL_sk_*; these keep the casts in one place.
 static inline int shim_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }

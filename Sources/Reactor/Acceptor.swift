@@ -42,7 +42,7 @@ public final class Acceptor: SocketEventHandler {
     public func stop() {
         guard !stopped else { return }
         stopped = true
-        if let sources { sources.cancel() } else { close(listeningDescriptor) }
+        if sources != nil { sources?.cancel() } else { close(listeningDescriptor) }
     }
 
     /// Called when a connection closes: resumes accepting if the limit had paused it.

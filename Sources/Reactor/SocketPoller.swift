@@ -20,7 +20,8 @@ public final class SocketPoller {
     private let wakeDescriptor: Int32
     private let source: DispatchSourceRead
     private let holdMilliseconds: Int
-    private var registered: [Int32: SocketSources] = [:]
+    /// The registered sockets, indexed by descriptor (descriptors are small and reused: a table, not a hash).
+    private var registrations: [Registration?] = []
     private var deferred: [() -> Void] = []
     private let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 128)
 
@@ -61,21 +62,39 @@ public final class SocketPoller {
         deferred.append(work)
     }
 
-    func add(_ sources: SocketSources, interest: UInt32) -> Bool {
-        var event = epoll_event(events: interest, data: epoll_data_t(fd: sources.descriptor))
-        guard epoll_ctl(epoll, EPOLL_CTL_ADD, sources.descriptor, &event) == 0 else { return false }
-        registered[sources.descriptor] = sources
+    func add(_ descriptor: Int32, handler: any SocketEventHandler) -> Bool {
+        let registration = Registration(handler: handler)
+        var event = epoll_event(events: registration.interest, data: epoll_data_t(fd: descriptor))
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event) == 0 else { return false }
+        let index = Int(descriptor)
+        if index >= registrations.count {
+            registrations.append(contentsOf: repeatElement(nil, count: index + 1 - registrations.count))
+        }
+        registrations[index] = registration
         return true
     }
 
-    func modify(_ descriptor: Int32, interest: UInt32) {
-        var event = epoll_event(events: interest, data: epoll_data_t(fd: descriptor))
+    func setReading(_ descriptor: Int32, _ enabled: Bool) {
+        guard var registration = registrations[Int(descriptor)], registration.reading != enabled else { return }
+        registration.reading = enabled
+        update(descriptor, registration)
+    }
+
+    func setWriting(_ descriptor: Int32, _ enabled: Bool) {
+        guard var registration = registrations[Int(descriptor)], registration.writing != enabled else { return }
+        registration.writing = enabled
+        update(descriptor, registration)
+    }
+
+    private func update(_ descriptor: Int32, _ registration: Registration) {
+        registrations[Int(descriptor)] = registration
+        var event = epoll_event(events: registration.interest, data: epoll_data_t(fd: descriptor))
         _ = epoll_ctl(epoll, EPOLL_CTL_MOD, descriptor, &event)
     }
 
     /// Forgets a descriptor; closing it (right after) removes it from the epoll set.
     func remove(_ descriptor: Int32) {
-        registered[descriptor] = nil
+        registrations[Int(descriptor)] = nil
     }
 
     /// Delivers ready events in batches (level-triggered: whatever a batch leaves is reported again), then deferred
@@ -94,7 +113,7 @@ public final class SocketPoller {
                     _ = eventfd_read(wakeDescriptor, &value)
                     woken = true
                 } else {
-                    registered[event.data.fd]?.deliver(event.events)
+                    deliver(event.events, to: Int(event.data.fd))
                 }
             }
             runDeferred()
@@ -110,10 +129,42 @@ public final class SocketPoller {
         }
     }
 
+    private func deliver(_ events: UInt32, to index: Int) {
+        guard index < registrations.count, let registration = registrations[index] else { return }
+        // The handler may close itself in the first callback and be released by its owner: kept alive for both.
+        let handler = registration.handler
+        withExtendedLifetime(handler) {
+            let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+            if registration.writing, events & EPOLLOUT.rawValue != 0 || failed {
+                handler.socketWritable()
+            }
+            // Looked up again: the first callback may have closed the socket or changed what it waits for (no new
+            // socket can take the descriptor meanwhile: only an acceptor's own callback registers one).
+            guard let current = registrations[index] else { return }
+            // A hang-up cannot be masked: it goes to whichever handler will notice the dead socket.
+            if current.reading || (failed && !current.writing),
+               events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
+                handler.socketReadable()
+            }
+        }
+    }
+
     private func runDeferred() {
         guard !deferred.isEmpty else { return }
         let work = deferred
         deferred = []
         work.forEach { $0() }
+    }
+}
+
+/// What the poller knows of one registered socket.
+private struct Registration {
+    /// Cancels its sources before it goes away: no event reaches it afterwards.
+    unowned(unsafe) let handler: any SocketEventHandler
+    var reading = true
+    var writing = false
+
+    var interest: UInt32 {
+        (reading ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writing ? EPOLLOUT.rawValue : 0)
     }
 }

@@ -1,64 +1,49 @@
-import CLinux
 import Glibc
 
-/// Readiness callbacks for one connected socket, registered with its loop's poller. All calls on the loop's queue.
-public final class SocketSources {
-    public let descriptor: Int32
+/// The registration of one connected socket with its loop's poller, kept inline by the socket's owner (a value, not
+/// an object: an idle connection costs one allocation less). All calls on the loop's queue.
+public struct SocketSources {
     /// The poller outlives every socket registered with it (the event loop owns both).
     private unowned(unsafe) let poller: SocketPoller
-    /// Owns these sources and cancels them before it is freed: no event reaches it afterwards.
-    private unowned(unsafe) let handler: any SocketEventHandler
-    private var reading = true
-    private var writing = false
-    private var cancelled = false
+    public let descriptor: Int32
+    /// Kept here, not in the poller: once closed, the descriptor number may already belong to another socket.
+    public private(set) var isCancelled = false
 
-    /// Registers the socket for read readiness; on failure (out of memory in the kernel) it is closed at once.
+    /// Registers the socket for read readiness, delivered to `handler`, which must cancel these sources before it
+    /// goes away. On failure (out of memory in the kernel) the socket is closed at once.
     public init(descriptor: Int32, poller: SocketPoller, handler: any SocketEventHandler) {
+        self.init(descriptor: descriptor, poller: poller)
+        register(handler: handler)
+    }
+
+    /// Sources not registered yet, for an owner that must exist before it can be the handler (see `register`).
+    public init(descriptor: Int32, poller: SocketPoller) {
         self.descriptor = descriptor
         self.poller = poller
-        self.handler = handler
-        if !poller.add(self, interest: interest) { cancel() }
+    }
+
+    /// Registers the socket for read readiness (once), as `init(descriptor:poller:handler:)` does.
+    public mutating func register(handler: any SocketEventHandler) {
+        if !poller.add(descriptor, handler: handler) { cancel() }
     }
 
     /// Stops or restarts read events (back-pressure while output is pending).
     public func setReading(_ enabled: Bool) {
-        guard !cancelled, enabled != reading else { return }
-        reading = enabled
-        poller.modify(descriptor, interest: interest)
+        guard !isCancelled else { return }
+        poller.setReading(descriptor, enabled)
     }
 
     /// Asks for writable events until turned off again.
     public func setWriting(_ enabled: Bool) {
-        guard !cancelled, enabled != writing else { return }
-        writing = enabled
-        poller.modify(descriptor, interest: interest)
+        guard !isCancelled else { return }
+        poller.setWriting(descriptor, enabled)
     }
 
     /// Unregisters and closes the socket. No event is delivered for it afterwards.
-    public func cancel() {
-        guard !cancelled else { return }
-        cancelled = true
+    public mutating func cancel() {
+        guard !isCancelled else { return }
+        isCancelled = true
         poller.remove(descriptor)
         close(descriptor)
-    }
-
-    private var interest: UInt32 {
-        (reading ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0) | (writing ? EPOLLOUT.rawValue : 0)
-    }
-
-    func deliver(_ events: UInt32) {
-        // The handler may close itself in the first callback and be released by its owner: kept alive for both.
-        let handler = self.handler
-        withExtendedLifetime(handler) {
-            let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
-            if writing, events & EPOLLOUT.rawValue != 0 || failed {
-                handler.socketWritable()
-            }
-            // A hang-up cannot be masked: it goes to whichever handler will notice the dead socket.
-            if !cancelled, reading || (failed && !writing),
-               events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || failed {
-                handler.socketReadable()
-            }
-        }
     }
 }

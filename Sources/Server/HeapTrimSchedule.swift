@@ -12,8 +12,10 @@ struct HeapTrimSchedule {
     static let burstHandshakes = 64
     /// Open connections at a peak that make a wave: trimmed once fewer than a quarter of them remain.
     static let wavePeak = 512
-    /// Milliseconds between two trims at least (each walks the whole heap).
-    static let minimumInterval = 2_000
+    /// Milliseconds between two trims at least (each walks the whole heap: measured 0.3 ms with 2,000 idle
+    /// connections open, 5 ms once they had all closed). Short enough that the trim after a burst is not held back
+    /// by one during it: 2,000 ms did, and kept 2,000 idle connections at 0.3-0.4 KiB more each for up to 2 s.
+    static let minimumInterval = 500
 
     private var connectionPeak = 0
     private var handshakesSinceTrim = 0

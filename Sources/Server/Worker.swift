@@ -20,7 +20,7 @@ final class Worker: @unchecked Sendable {
     private let maxConnections: Int
     /// The current snapshot: new connections take their certificates from it, every request its answer.
     private(set) var catalog: Catalog
-    private var connections: [Int32: Connection] = [:]
+    private var connections = ConnectionTable()
     private var acceptors: [Acceptor] = []
     private var sweepTimer: DispatchSourceTimer?
     private var lastExhaustionLog = -60
@@ -95,17 +95,16 @@ final class Worker: @unchecked Sendable {
             }
         }
         let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
-        connection.clientAddress = clientAddress
-        connections[descriptor] = connection
+        connections.insert(connection, address: clientAddress)
         heapTrim.opened(openConnections: connections.count)
         metrics.openConnections.increment()
         connection.start()
     }
 
     func connectionClosed(_ connection: Connection) {
-        connections[connection.descriptor] = nil
+        let address = connections.remove(connection.descriptor)
         metrics.openConnections.decrement()
-        if let address = connection.clientAddress { clientLimiter?.release(address) }
+        if let address { clientLimiter?.release(address) }
         if isDraining, connections.isEmpty, let pending = onDrained {
             onDrained = nil
             pending()
@@ -116,8 +115,8 @@ final class Worker: @unchecked Sendable {
     /// Closes connections whose phase (handshake, head, idle, lingering close) ran out of time.
     private func sweep() {
         let now = MonotonicClock.coarseMilliseconds()
-        for connection in connections.values where connection.deadline <= now {
-            connection.timedOut()
+        connections.forEach { connection in
+            if connection.deadline <= now { connection.timedOut() }
         }
         if heapTrim.sweep(now: now, openConnections: connections.count) { _ = malloc_trim(0) }
     }
@@ -136,7 +135,7 @@ final class Worker: @unchecked Sendable {
         acceptors.forEach { $0.stop() }
         acceptors = []
         onDrained = done
-        connections.values.forEach { $0.drain() }
+        connections.forEach { $0.drain() }
         // A connection that closed during its drain has already called `onDrained` (and cleared it): `done` must
         // run exactly once, or the DispatchGroup waiting on it traps on an unbalanced leave.
         if connections.isEmpty, let pending = onDrained {

@@ -24,10 +24,16 @@ public struct CertificateIndex: Sendable {
 
     /// The pairs for a TLS server name: the exact name first, then a wildcard covering its left-most label.
     public func pairs(forServerName name: String) -> [CertificateKeyPair]? {
-        let name = name.lowercased()
-        if let exact = byName[name] { return exact }
-        guard let dot = name.firstIndex(of: "."), name.index(after: dot) < name.endIndex else { return nil }
-        return byName["*" + name[dot...]]
+        match(lowercasedName: name.lowercased())?.pairs
+    }
+
+    /// The pairs for an already lower-cased name, with the name as the index stores it when it is listed exactly:
+    /// a connection keeping that copy shares its storage instead of holding a string of its own.
+    func match(lowercasedName name: String) -> (name: String, pairs: [CertificateKeyPair])? {
+        if let exact = byName.index(forKey: name) { return (byName[exact].key, byName[exact].value) }
+        guard let dot = name.firstIndex(of: "."), name.index(after: dot) < name.endIndex,
+              let wildcard = byName["*" + name[dot...]] else { return nil }
+        return (name, wildcard)
     }
 
     /// Whether some certificate covers this host name.

@@ -1,5 +1,6 @@
 /// Which certificates answer a ClientHello: a pure decision over an immutable index, made in the SNI callback.
-public struct ServerNameSelection: Sendable {
+/// A class, not a struct: each connection holds it until its ClientHello, and a reference is a quarter the size.
+public final class ServerNameSelection: Sendable {
     public enum Outcome {
         /// Serve with these pairs; `host` is the lower-cased name the connection is for.
         case use([CertificateKeyPair], host: String)
@@ -20,9 +21,9 @@ public struct ServerNameSelection: Sendable {
 
     public func select(serverName: String?) -> Outcome {
         guard let name = serverName?.lowercased() ?? defaultHost else { return .missingName }
-        guard let pairs = index.pairs(forServerName: name) else {
+        guard let match = index.match(lowercasedName: name) else {
             return serverName == nil ? .missingName : .unknownName(name)
         }
-        return .use(pairs, host: name)
+        return .use(match.pairs, host: match.name)
     }
 }

@@ -5,34 +5,45 @@ public final class TLSConnection {
     private let ssl: OpaquePointer
     /// Held so its callbacks' user data outlives every handshake that may call them.
     private let context: TLSServerContext
-    /// Dropped once the handshake is done: it holds every certificate of its catalog, and a long-lived connection
-    /// would otherwise keep a reloaded-away certificate set in memory.
-    private var selection: ServerNameSelection?
+    /// Which host this connection is for, in one field: an idle connection keeps only the answer.
+    private var name: NameState
     /// The host this connection is for: its SNI, or the default host when the client sent none.
-    public private(set) var host: String?
-    /// Whether `host` came from the client's SNI (else it is the default host, or nil).
-    public private(set) var hostIsFromSNI = false
+    public var host: String? {
+        if case .chosen(let host, _) = name { host } else { nil }
+    }
     /// The SNI the client sent (lower-cased); nil when it sent none.
-    public var sentServerName: String? { hostIsFromSNI ? host : nil }
+    public var sentServerName: String? {
+        if case .chosen(let host, fromSNI: true) = name { host } else { nil }
+    }
     /// Why we refused the handshake ourselves: `unknown_sni` or `missing_sni`.
-    public private(set) var refusal: String?
+    public var refusal: String? {
+        if case .refused(let refusal) = name { refusal.rawValue } else { nil }
+    }
 
     public init(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
         self.ssl = SSL_new(context.context)!
         self.context = context
-        self.selection = selection
+        self.name = .choosing(selection)
         SSL_set_fd(ssl, fileDescriptor)
         SSL_set_accept_state(ssl)
         // Unretained: the SSL object lives exactly as long as this connection.
-        _ = shim_SSL_set_app_data(ssl, Unmanaged.passUnretained(self).toOpaque())
+        shim_SSL_set_owner(ssl, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { SSL_free(ssl) }
 
     /// Called from the SNI callback. Returns the alert to refuse the handshake with, or nil to go on.
     func chooseCertificates() -> Int32? {
-        guard let selection else { return Alert.internalError }
-        let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0).lowercased() }
+        let offered = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
+        let selection: ServerNameSelection
+        switch name {
+        case .choosing(let current): selection = current
+        case .chosen(let host, let fromSNI):
+            // A second ClientHello, after a HelloRetryRequest: its certificates are installed already, and it
+            // must name the same host as the first.
+            return (fromSNI ? offered?.lowercased() == host : offered == nil) ? nil : Alert.illegalParameter
+        case .refused: return Alert.internalError
+        }
         switch selection.select(serverName: offered) {
         case .use(let pairs, let host):
             for pair in pairs {
@@ -41,14 +52,13 @@ public final class TLSConnection {
                     return Alert.internalError
                 }
             }
-            self.host = host
-            hostIsFromSNI = offered != nil
+            name = .chosen(host, fromSNI: offered != nil)
             return nil
         case .unknownName:
-            refusal = "unknown_sni"
+            name = .refused(.unknownName)
             return Alert.unrecognizedName
         case .missingName:
-            refusal = "missing_sni"
+            name = .refused(.missingName)
             return Alert.handshakeFailure
         }
     }
@@ -57,7 +67,6 @@ public final class TLSConnection {
         clearErrorQueue()
         let result = SSL_do_handshake(ssl)
         guard result == 1 else { return classify(result) }
-        selection = nil
         return .done(0)
     }
 
@@ -116,8 +125,23 @@ public final class TLSConnection {
         }
     }
 
+    private enum NameState {
+        /// Until the ClientHello: what to choose from. It holds every certificate of its catalog, so it goes once
+        /// the choice is made, or a long-lived connection would keep a reloaded-away certificate set in memory.
+        case choosing(ServerNameSelection)
+        /// `fromSNI`: the client named the host (else it is the default host).
+        case chosen(String, fromSNI: Bool)
+        case refused(Refusal)
+    }
+
+    private enum Refusal: String {
+        case unknownName = "unknown_sni"
+        case missingName = "missing_sni"
+    }
+
     private enum Alert {
         static let handshakeFailure: Int32 = 40
+        static let illegalParameter: Int32 = 47
         static let internalError: Int32 = 80
         static let unrecognizedName: Int32 = 112
     }

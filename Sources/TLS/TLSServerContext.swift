@@ -53,7 +53,7 @@ private let notAcknowledged: Int32 = 3  // SSL_TLSEXT_ERR_NOACK
 /// Recovers the TLSConnection from the SSL object and lets it choose its certificates.
 private func serverNameCallback(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePointer<Int32>?,
                                 _ argument: UnsafeMutableRawPointer?) -> Int32 {
-    guard let ssl, let owner = shim_SSL_get_app_data(ssl) else { return fatalAlert }
+    guard let ssl, let owner = shim_SSL_get_owner(ssl) else { return fatalAlert }
     let connection = Unmanaged<TLSConnection>.fromOpaque(owner).takeUnretainedValue()
     if let refusal = connection.chooseCertificates() {
         alert?.pointee = refusal

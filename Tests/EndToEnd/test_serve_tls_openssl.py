@@ -92,6 +92,17 @@ def test_tls_1_3_prefers_aes_128_gcm_sha256_over_the_client_order(server, world)
     assert result.protocol == "TLSv1.3" and "TLS_AES_128_GCM_SHA256" in result.output, result.output
 
 
+def test_hello_retry_request_keeps_the_host_chosen_by_the_first_client_hello(server, world):
+    """A key share in a group we do not take (P-384) gets a HelloRetryRequest for X25519; the SNI callback then
+    runs for the second ClientHello too, which must keep the host and certificate chosen for the first."""
+    result = s_client(server.port, HOST_B, world.ca_path, "-tls1_3", "-groups", "P-384:X25519",
+                      send=request("GET", POLICY_PATH, HOST_B, headers=[("Connection", "close")]))
+    assert result.protocol == "TLSv1.3" and result.verified, result.output
+    assert "Server Temp Key: X25519" in result.output, result.output
+    assert same_pem(result.certificates[0], world.leaves["b-wildcard-ec"].cert_pem)
+    assert "HTTP/1.1 200 " in result.output and world.bodies[HOST_B].decode() in result.output, result.output
+
+
 def test_alpn_http11_is_selected(server, world):
     result = s_client(server.port, HOST_A, world.ca_path, "-alpn", "http/1.1")
     assert result.alpn == "http/1.1", result.output
