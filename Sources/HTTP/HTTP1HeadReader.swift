@@ -18,27 +18,34 @@ enum HTTP1HeadReader {
         return .success(request)
     }
 
-    /// `METHOD SP request-target SP HTTP/1.x`
+    /// `METHOD SP request-target SP HTTP/1.x`. Read as bytes: what every sender sends (GET, an origin-form target,
+    /// HTTP/1.1) makes one String at most, none for the policy path.
     private static func readRequestLine(_ line: UnsafeRawBufferPointer) -> Outcome {
-        let parts = line.split(separator: space, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte),
-              !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
+        guard let firstSpace = line.firstIndex(of: space),
+              let secondSpace = line[(firstSpace + 1)...].firstIndex(of: space),
+              !line[(secondSpace + 1)...].contains(space)
+        else { return .failure(.badRequest) }
+        let methodBytes = line[..<firstSpace]
+        let target = line[(firstSpace + 1)..<secondSpace]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(isTokenByte),
+              !target.isEmpty, target.allSatisfy({ $0 > 32 && $0 < 127 })
         else { return .failure(.badRequest) }
 
         let version: HTTPRequestHead.Version
-        switch String(decoding: parts[2], as: UTF8.self) {
-        case "HTTP/1.1": version = .http11
-        case "HTTP/1.0": version = .http10
-        case let other where other.hasPrefix("HTTP/") && other.count == 8: return .failure(.versionNotSupported)
-        default: return .failure(.badRequest)
+        let versionBytes = line[(secondSpace + 1)...]
+        if versionBytes.elementsEqual(http11) {
+            version = .http11
+        } else if versionBytes.elementsEqual(http10) {
+            version = .http10
+        } else {
+            let other = String(decoding: versionBytes, as: UTF8.self)
+            return .failure(other.hasPrefix("HTTP/") && other.count == 8 ? .versionNotSupported : .badRequest)
         }
-        let methodName = String(decoding: parts[0], as: UTF8.self)
-        let method: HTTPRequestHead.Method = switch methodName {
-        case "GET": .get
-        case "HEAD": .head
-        default: .other(methodName)
-        }
-        guard let (authority, path) = splitTarget(String(decoding: parts[1], as: UTF8.self)),
+        let method: HTTPRequestHead.Method =
+            if methodBytes.elementsEqual(get) { .get }
+            else if methodBytes.elementsEqual(head) { .head }
+            else { .other(String(decoding: methodBytes, as: UTF8.self)) }
+        guard let (authority, path) = splitTarget(target),
               path != "*" || method == .other("OPTIONS")  // asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)
         else {
             return .failure(.badRequest)
@@ -52,13 +59,18 @@ enum HTTP1HeadReader {
         return .success(request)
     }
 
-    /// Origin-form (`/path?query`), absolute-form (`https://host/path`) or asterisk-form.
+    /// Origin-form, what every sender uses: the path is the target up to its query or fragment, and the policy
+    /// path is the literal (no allocation, no reference counting). Other forms go through `splitTarget(_: String)`.
+    private static func splitTarget(_ target: UnsafeRawBufferPointer.SubSequence) -> (authority: String?, path: String)? {
+        guard target.first == UInt8(ascii: "/") else { return splitTarget(String(decoding: target, as: UTF8.self)) }
+        let end = target.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? target.endIndex
+        let path = target[..<end]
+        if path.elementsEqual(PolicyResponder.policyPath.utf8) { return (nil, PolicyResponder.policyPath) }
+        return (nil, String(decoding: path, as: UTF8.self))
+    }
+
+    /// Absolute-form (`https://host/path`) or asterisk-form.
     private static func splitTarget(_ target: String) -> (authority: String?, path: String)? {
-        // Origin-form, what every sender uses: the path is the target up to its query or fragment.
-        if target.utf8.first == UInt8(ascii: "/") {
-            let end = target.utf8.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? target.utf8.endIndex
-            return (nil, String(target[..<end]))
-        }
         var rest = Substring(target)
         var authority: String?
         let lowercased = target.lowercased()
@@ -75,6 +87,10 @@ enum HTTP1HeadReader {
     }
 
     static let space = UInt8(ascii: " ")
+    private static let http11 = Array("HTTP/1.1".utf8)
+    private static let http10 = Array("HTTP/1.0".utf8)
+    private static let get = Array("GET".utf8)
+    private static let head = Array("HEAD".utf8)
 }
 
 /// `tchar` from RFC 9110 §5.6.2.

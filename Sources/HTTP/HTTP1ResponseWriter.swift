@@ -2,17 +2,24 @@
 public enum HTTP1ResponseWriter {
     public static func append(_ decision: PolicyResponder.Decision, version: HTTPRequestHead.Version,
                               date: [UInt8], to output: inout [UInt8]) {
+        let head: [UInt8], body: [UInt8]
         switch decision.answer {
         case .policy(let response, let notModified):
-            output += notModified ? response.notModifiedHead : response.okHead
-            finishHead(date: date, close: decision.close, version: version, to: &output)
-            if !notModified, !decision.omitBody { output += response.body }
+            head = notModified ? response.notModifiedHead : response.okHead
+            body = notModified || decision.omitBody ? [] : response.body
         case .status(let status):
             let canned = CannedResponse.for(status)
-            output += canned.head
-            finishHead(date: date, close: decision.close, version: version, to: &output)
-            if !decision.omitBody { output += canned.body }
+            head = canned.head
+            body = decision.omitBody ? [] : canned.body
         }
+        // One allocation for a lone response, not one per part appended (pipelined ones grow the buffer as usual:
+        // reserving for each would copy it each time).
+        if output.isEmpty {
+            output.reserveCapacity(head.count + datePrefix.count + date.count + longestTail + body.count)
+        }
+        output += head
+        finishHead(date: date, close: decision.close, version: version, to: &output)
+        output += body
     }
 
     /// A response to a head that could not be parsed: always closes.
@@ -37,6 +44,7 @@ public enum HTTP1ResponseWriter {
     private static let closeTail = Array("\r\nConnection: close\r\n\r\n".utf8)
     private static let keepAliveTail = Array("\r\nConnection: keep-alive\r\n\r\n".utf8)
     private static let plainTail = Array("\r\n\r\n".utf8)
+    private static let longestTail = max(closeTail.count, keepAliveTail.count, plainTail.count)
 }
 
 /// Short plain-text answers for every non-200 status; they never echo the request.

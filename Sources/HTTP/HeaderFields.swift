@@ -1,5 +1,6 @@
 /// Accumulates the header fields routing cares about, rejecting the malformed and the ambiguous.
 struct HeaderFields {
+    /// The last Host field, normalised; nil when absent or malformed (`hostCount` tells which).
     private var host: String?
     private var hostCount = 0
     private var contentLength: Int?
@@ -7,7 +8,8 @@ struct HeaderFields {
     private var connectionTokens: [String] = []
     private var ifNoneMatch: String?
 
-    /// Takes one field line; returns a status when the line makes the request invalid.
+    /// Takes one field line; returns a status when the line makes the request invalid. Names are matched as bytes
+    /// and only the values routing reads become Strings: a field nobody reads costs no allocation.
     mutating func absorb(_ line: UnsafeRawBufferPointer) -> HTTPStatus? {
         // obs-fold (a continuation line) is rejected, as RFC 9112 §5.2 allows.
         guard let first = line.first, first != HTTP1HeadReader.space, first != tab,
@@ -16,25 +18,25 @@ struct HeaderFields {
         else { return .badRequest }
         let rawValue = line[(colon + 1)...]
         guard rawValue.allSatisfy({ $0 == tab || ($0 >= 32 && $0 != 127) }) else { return .badRequest }
-        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+        guard let field = Field(name: line[..<colon]) else { return nil }
         let value = trimmed(rawValue)
-        switch name {
-        case "host":
+        switch field {
+        case .host:
             hostCount += 1
-            host = value
-        case "content-length":
-            guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.utf8.count <= 18,
-                  let length = Int(value), contentLength == nil || contentLength == length
+            host = HostName.normalize(UnsafeRawBufferPointer(rebasing: value))
+        case .contentLength:
+            guard !value.isEmpty, value.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.count <= 18,
+                  let length = Int(String(decoding: value, as: UTF8.self)),
+                  contentLength == nil || contentLength == length
             else { return .badRequest }
             contentLength = length
-        case "transfer-encoding":
+        case .transferEncoding:
             hasTransferEncoding = true
-        case "connection":
-            connectionTokens += value.lowercased().split(separator: ",").map { $0.trimmingSpaces() }
-        case "if-none-match":
-            ifNoneMatch = value
-        default:
-            break
+        case .connection:
+            connectionTokens += String(decoding: value, as: UTF8.self).lowercased().split(separator: ",")
+                .map { $0.trimmingSpaces() }
+        case .ifNoneMatch:
+            ifNoneMatch = String(decoding: value, as: UTF8.self)
         }
         return nil
     }
@@ -43,9 +45,9 @@ struct HeaderFields {
     func apply(to request: inout HTTPRequestHead) -> HTTPStatus? {
         if hostCount > 1 { return .badRequest }
         if request.version == .http11, hostCount == 0 { return .badRequest }
-        if let host, request.host == nil {
-            guard let normalized = HostName.normalize(host) else { return .badRequest }
-            request.host = normalized
+        if hostCount == 1, request.host == nil {
+            guard let host else { return .badRequest }
+            request.host = host
         }
         if hasTransferEncoding, contentLength != nil { return .badRequest }
         request.hasBody = hasTransferEncoding || (contentLength ?? 0) > 0
@@ -58,13 +60,34 @@ struct HeaderFields {
         return nil
     }
 
-    /// Without OWS; trimmed as bytes, before the String is made.
-    private func trimmed(_ bytes: UnsafeRawBufferPointer.SubSequence) -> String {
+    /// Without OWS.
+    private func trimmed(_ bytes: UnsafeRawBufferPointer.SubSequence) -> UnsafeRawBufferPointer.SubSequence {
         guard let first = bytes.firstIndex(where: { $0 != HTTP1HeadReader.space && $0 != tab }),
               let last = bytes.lastIndex(where: { $0 != HTTP1HeadReader.space && $0 != tab })
-        else { return "" }
-        return String(decoding: bytes[first...last], as: UTF8.self)
+        else { return bytes[bytes.startIndex..<bytes.startIndex] }
+        return bytes[first...last]
     }
+
+    /// The fields routing reads, recognised by name case-insensitively.
+    private enum Field {
+        case host, contentLength, transferEncoding, connection, ifNoneMatch
+
+        private static let names: [(name: [UInt8], field: Field)] = [
+            ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
+            ("connection", .connection), ("if-none-match", .ifNoneMatch),
+        ].map { (Array($0.utf8), $1) }
+
+        init?(name: UnsafeRawBufferPointer.SubSequence) {
+            guard let known = Self.names.first(where: { known in
+                known.name.count == name.count && zip(known.name, name).allSatisfy { $0 == asciiLowercased($1) }
+            }) else { return nil }
+            self = known.field
+        }
+    }
+}
+
+func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
 }
 
 private let tab: UInt8 = 9

@@ -2,8 +2,13 @@
 public enum HostName {
     /// Lower-cases and drops the port: `MTA-STS.Example.com:443` → `mta-sts.example.com`. Nil when malformed.
     public static func normalize(_ value: String) -> String? {
-        // Every accepted byte is printable ASCII, so the work is done on bytes (no grapheme breaking).
-        let bytes = Array(value.utf8)
+        var value = value
+        return value.withUTF8 { normalize(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same on bytes (a header value as read): every accepted byte is printable ASCII, so the work is done on
+    /// bytes, and the one String made is the result.
+    static func normalize(_ bytes: UnsafeRawBufferPointer) -> String? {
         var end = bytes.count
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return nil }
@@ -17,11 +22,14 @@ public enum HostName {
         let host = bytes[..<end]
         guard !host.isEmpty, host.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "@") })
         else { return nil }
-        return String(decoding: host.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: host.count) { buffer in
+            for (offset, byte) in host.enumerated() { buffer[offset] = asciiLowercased(byte) }
+            return host.count
+        }
     }
 
     /// Empty, or `:` and digits only.
-    private static func isPort(_ rest: ArraySlice<UInt8>) -> Bool {
+    private static func isPort(_ rest: UnsafeRawBufferPointer.SubSequence) -> Bool {
         rest.isEmpty || (rest.first == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(isDigit))
     }
 
