@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads a complete request head (without its final empty line) into an `HTTPRequestHead`.
 enum HTTP1HeadReader {
     enum Outcome: Equatable { case success(HTTPRequestHead), failure(HTTPStatus) }
@@ -33,17 +35,17 @@ enum HTTP1HeadReader {
 
         let version: HTTPRequestHead.Version
         let versionBytes = line[(secondSpace + 1)...]
-        if versionBytes.elementsEqual(http11) {
+        if equal(versionBytes, http11) {
             version = .http11
-        } else if versionBytes.elementsEqual(http10) {
+        } else if equal(versionBytes, http10) {
             version = .http10
         } else {
             let other = String(decoding: versionBytes, as: UTF8.self)
             return .failure(other.hasPrefix("HTTP/") && other.count == 8 ? .versionNotSupported : .badRequest)
         }
         let method: HTTPRequestHead.Method =
-            if methodBytes.elementsEqual(get) { .get }
-            else if methodBytes.elementsEqual(head) { .head }
+            if equal(methodBytes, get) { .get }
+            else if equal(methodBytes, head) { .head }
             else { .other(String(decoding: methodBytes, as: UTF8.self)) }
         guard let (authority, path) = splitTarget(target),
               path != "*" || method == .other("OPTIONS")  // asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)
@@ -65,7 +67,7 @@ enum HTTP1HeadReader {
         guard target.first == UInt8(ascii: "/") else { return splitTarget(String(decoding: target, as: UTF8.self)) }
         let end = target.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? target.endIndex
         let path = target[..<end]
-        if path.elementsEqual(PolicyResponder.policyPath.utf8) { return (nil, PolicyResponder.policyPath) }
+        if equal(path, policyPath) { return (nil, PolicyResponder.policyPath) }
         return (nil, String(decoding: path, as: UTF8.self))
     }
 
@@ -91,6 +93,15 @@ enum HTTP1HeadReader {
     private static let http10 = Array("HTTP/1.0".utf8)
     private static let get = Array("GET".utf8)
     private static let head = Array("HEAD".utf8)
+    private static let policyPath = Array(PolicyResponder.policyPath.utf8)
+
+    /// Bytes as read against a constant, with memcmp (the generic `elementsEqual` was 1.5 % of the CPU per
+    /// keep-alive request).
+    private static func equal(_ bytes: UnsafeRawBufferPointer.SubSequence, _ constant: [UInt8]) -> Bool {
+        guard bytes.count == constant.count else { return false }
+        guard !constant.isEmpty, let base = bytes.base.baseAddress else { return true }
+        return constant.withUnsafeBytes { memcmp(base + bytes.startIndex, $0.baseAddress!, constant.count) == 0 }
+    }
 }
 
 /// `tchar` from RFC 9110 §5.6.2.
