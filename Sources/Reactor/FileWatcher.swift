@@ -47,28 +47,60 @@ public final class FileWatcher {
         buffer.deallocate()
     }
 
-    /// Adds watches for every directory under the roots (adding an existing watch is a no-op in inotify).
+    /// Adds watches for every directory under the roots (adding an existing watch returns it again). The directories
+    /// just below a root are walked on lanes: after a reboot, with the tree out of the page cache, one thread waiting
+    /// for each directory in turn took 1.07 s of a 2.79 s start-up with 1,000 domains.
     private func rescan() {
-        var visited = Set<[UInt64]>()
-        for root in roots { watchTree(root, visited: &visited) }
+        var found: [Int32: String] = [:]
+        for root in roots {
+            guard let rootWatch = Self.watchDirectory(root, descriptor: descriptor) else { continue }
+            found[rootWatch] = root
+            let children = Self.subdirectoryCandidates(of: root)
+            let trees = Lanes.map(count: children.count, label: "mta-sts-host.watch") { [descriptor] in
+                { index in
+                    var seen: Set<Int32> = [rootWatch]
+                    var watches: [(Int32, String)] = []
+                    Self.watchTree(children[index], descriptor: descriptor, seen: &seen, into: &watches)
+                    return watches
+                }
+            }
+            // A directory reached along several paths keeps the first, as a single walk would have.
+            for (watch, path) in trees.joined() where found[watch] == nil { found[watch] = path }
+        }
+        directories.merge(found) { _, new in new }
     }
 
-    private func watchTree(_ path: String, visited: inout Set<[UInt64]>) {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
-              visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { return }
-        let watch = inotify_add_watch(descriptor, path, Self.mask)
-        if watch >= 0 { directories[watch] = path }
-        guard let directory = opendir(path) else { return }
+    /// Watches `path` if it is a directory (or a symlink to one): IN_ONLYDIR answers that without a stat.
+    private static func watchDirectory(_ path: String, descriptor: Int32) -> Int32? {
+        let watch = inotify_add_watch(descriptor, path, mask | UInt32(IN_ONLYDIR))
+        return watch >= 0 ? watch : nil
+    }
+
+    /// Depth first below `path`; `seen` holds the watches met so far, which stops symlink loops (a directory keeps
+    /// its watch descriptor however it is reached).
+    private static func watchTree(_ path: String, descriptor: Int32, seen: inout Set<Int32>,
+                                  into watches: inout [(Int32, String)]) {
+        guard let watch = watchDirectory(path, descriptor: descriptor), seen.insert(watch).inserted else { return }
+        watches.append((watch, path))
+        for child in subdirectoryCandidates(of: path) {
+            watchTree(child, descriptor: descriptor, seen: &seen, into: &watches)
+        }
+    }
+
+    /// The entries of a directory that may be directories: everything but regular files and hidden names.
+    private static func subdirectoryCandidates(of path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
+        var candidates: [String] = []
         while let entry = readdir(directory) {
-            // Files are not watched (their directory is): skip them without a stat, which matters at 150,000 entries.
+            // Files are not watched (their directory is): skip them without a look, which matters at 150,000 entries.
             if Int32(entry.pointee.d_type) == Int32(DT_REG) { continue }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             // Hidden directories are Kubernetes' timestamped copies (reached through ..data) and VCS metadata.
             if name.hasPrefix(".") { continue }
-            watchTree(path + "/" + name, visited: &visited)
+            candidates.append(path + "/" + name)
         }
+        return candidates
     }
 
     private func readEvents() {

@@ -123,26 +123,63 @@ public enum CertificateDirectory {
         public var description: String { "cannot read directory \(path): \(String(cString: strerror(errno)))" }
     }
 
-    /// Walks the tree (following symlinks, skipping hidden entries such as Kubernetes' `..2024_...` copies).
+    /// Walks the tree (following symlinks, skipping hidden entries such as Kubernetes' `..2024_...` copies). The
+    /// directories just below the root are walked on lanes, as their pairs are parsed: after a reboot, with the tree
+    /// out of the page cache, one thread waiting for each directory in turn is most of a cold start.
     public static func find(in root: String) throws -> [Candidate] {
-        var visited = Set<[UInt64]>()
-        var found: [Candidate] = []
-        try walk(root, visited: &visited, found: &found, isRoot: true)
+        var info = stat()
+        guard stat(root, &info) == 0 else { throw DirectoryError(path: root, errno: errno) }
+        guard let listing = list(root) else { throw DirectoryError(path: root, errno: errno) }
+        let rootIdentity = DirectoryIdentity(info)
+        let subdirectories = listing.subdirectories
+        let trees = Lanes.map(count: subdirectories.count, label: "mta-sts-host.certificate-walk") {
+            { index in
+                var visited: Set<DirectoryIdentity> = [rootIdentity]
+                var directories: [WalkedDirectory] = []
+                walk(subdirectories[index], visited: &visited, into: &directories)
+                return directories
+            }
+        }
+        // A directory reached along several paths (symlinks) counts once, where a single walk would have met it.
+        var visited: Set<DirectoryIdentity> = [rootIdentity]
+        var found = listing.candidates
+        for directory in trees.joined() where visited.insert(directory.identity).inserted {
+            found += directory.candidates
+        }
         return found
     }
 
-    private static func walk(_ path: String, visited: inout Set<[UInt64]>, found: inout [Candidate], isRoot: Bool) throws {
+    /// A directory by device and inode: symlinked directories can form loops.
+    private struct DirectoryIdentity: Hashable, Sendable {
+        let device: UInt64
+        let inode: UInt64
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    private struct WalkedDirectory: Sendable {
+        let identity: DirectoryIdentity
+        let candidates: [Candidate]
+    }
+
+    /// Depth first, in name order; unreadable directories below the root are passed over.
+    private static func walk(_ path: String, visited: inout Set<DirectoryIdentity>, into directories: inout [WalkedDirectory]) {
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            if isRoot { throw DirectoryError(path: path, errno: errno) }
+        guard stat(path, &info) == 0, visited.insert(DirectoryIdentity(info)).inserted, let listing = list(path) else {
             return
         }
-        // Symlinked directories can form loops; identify each by device and inode.
-        guard visited.insert([UInt64(info.st_dev), UInt64(info.st_ino)]).inserted else { return }
-        guard let dir = opendir(path) else {
-            if isRoot { throw DirectoryError(path: path, errno: errno) }
-            return
+        directories.append(WalkedDirectory(identity: DirectoryIdentity(info), candidates: listing.candidates))
+        for subdirectory in listing.subdirectories {
+            walk(subdirectory, visited: &visited, into: &directories)
         }
+    }
+
+    /// The pairs in one directory and its subdirectories (sorted); nil when it cannot be opened.
+    private static func list(_ path: String) -> (candidates: [Candidate], subdirectories: [String])? {
+        guard let dir = opendir(path) else { return nil }
         var files = Set<String>()
         var subdirectories: [String] = []
         while let entry = readdir(dir) {
@@ -166,12 +203,10 @@ public enum CertificateDirectory {
             }
         }
         closedir(dir)
-        for (certificate, key) in pairs(among: files) {
-            found.append(Candidate(certificatePath: joinPath(path, certificate), keyPath: joinPath(path, key)))
+        let candidates = pairs(among: files).map { certificate, key in
+            Candidate(certificatePath: joinPath(path, certificate), keyPath: joinPath(path, key))
         }
-        for subdirectory in subdirectories.sorted() {
-            try walk(subdirectory, visited: &visited, found: &found, isRoot: false)
-        }
+        return (candidates, subdirectories.sorted())
     }
 
     /// The certificate/key file names that form pairs within one directory (pure, for tests).
