@@ -168,10 +168,10 @@ public enum CertificateDirectory {
     /// Depth first, in name order; unreadable directories below the root are passed over.
     private static func walk(_ path: String, visited: inout Set<DirectoryIdentity>, into directories: inout [WalkedDirectory]) {
         var info = stat()
-        guard stat(path, &info) == 0, visited.insert(DirectoryIdentity(info)).inserted, let listing = list(path) else {
-            return
-        }
-        directories.append(WalkedDirectory(identity: DirectoryIdentity(info), candidates: listing.candidates))
+        guard stat(path, &info) == 0 else { return }
+        let identity = DirectoryIdentity(info)
+        guard visited.insert(identity).inserted, let listing = list(path) else { return }
+        directories.append(WalkedDirectory(identity: identity, candidates: listing.candidates))
         for subdirectory in listing.subdirectories {
             walk(subdirectory, visited: &visited, into: &directories)
         }

@@ -58,9 +58,6 @@ def policy_file(mode: str, mx: list[str], max_age: int) -> tuple[bytes, bytes]:
     return text.encode(), canonical_policy(mode, mx, max_age)
 
 
-def der(leaf: pki.Leaf) -> bytes:
-    return ssl.PEM_cert_to_DER_cert(leaf.cert_pem.decode())
-
 
 def fingerprint(certificate: bytes) -> str:
     return hashlib.sha256(certificate).hexdigest()[:16]
@@ -283,7 +280,7 @@ def progress_problems(outcomes: list, progression: list, label: str) -> list[str
 def test_changes_are_served_within_a_second_while_clients_keep_fetching(serve, world):
     server = serve("--max-requests-per-connection", "1000000")
     ca = world.ca
-    shared, certbot_1, k8s_1 = (fingerprint(der(world.leaves[label])) for label in ("shared", "certbot-1", "k8s-1"))
+    shared, certbot_1, k8s_1 = (fingerprint(world.leaves[label].cert_der) for label in ("shared", "certbot-1", "k8s-1"))
     old = {domain: world.bodies[host(domain)] for domain in (RENAME, INPLACE, GONE, CERTBOT, K8S)}
     renamed_text, renamed = policy_file("enforce", [f"mx.{RENAME}", f"backup.{RENAME}"], 1209600)
     inplace_text, inplace = policy_file("none", [f"mx.{INPLACE}"], 604800)
@@ -326,16 +323,16 @@ def test_changes_are_served_within_a_second_while_clients_keep_fetching(serve, w
     change("policy file deleted", lambda: (world.policies_dir / f"{GONE}.txt").unlink(),
            lambda: fetch(server, world, GONE)[0] == 404)
     change("certbot renewal", lambda: pki.renew_certbot(world.certs_dir / "letsencrypt", certbot_2, ca, 2),
-           lambda: served_certificate(server.port, host(CERTBOT), world.ca_path) == der(certbot_2))
+           lambda: served_certificate(server.port, host(CERTBOT), world.ca_path) == certbot_2.cert_der)
     change("Kubernetes ..data swap",
            lambda: pki.swap_kubernetes_secret(world.certs_dir / "k8s" / "k8s-test", k8s_2,
                                               "..2024_01_02_00_00_00.000000002"),
-           lambda: served_certificate(server.port, host(K8S), world.ca_path) == der(k8s_2))
+           lambda: served_certificate(server.port, host(K8S), world.ca_path) == k8s_2.cert_der)
     change("certificate in a new subdirectory", lambda: pki.install_named(world.certs_dir / "late", "late", late_1),
-           lambda: served_certificate(server.port, host(LATE), world.ca_path) == der(late_1))
+           lambda: served_certificate(server.port, host(LATE), world.ca_path) == late_1.cert_der)
     change("certificate replaced in that subdirectory",
            lambda: pki.install_named(world.certs_dir / "late", "late", late_2),
-           lambda: served_certificate(server.port, host(LATE), world.ca_path) == der(late_2))
+           lambda: served_certificate(server.port, host(LATE), world.ca_path) == late_2.cert_der)
     changes_done = time.monotonic()
 
     time.sleep(max(0.5, LOOP_SECONDS - (time.monotonic() - started)))
@@ -365,8 +362,8 @@ def test_changes_are_served_within_a_second_while_clients_keep_fetching(serve, w
         INPLACE: [(200, old[INPLACE], shared), (200, inplace, shared)],
         GONE: [(200, old[GONE], shared), (404, None, shared)],
         FRESH: [(404, None, shared), (200, fresh, shared)],
-        CERTBOT: [(200, old[CERTBOT], certbot_1), (200, old[CERTBOT], fingerprint(der(certbot_2)))],
-        K8S: [(200, old[K8S], k8s_1), (200, old[K8S], fingerprint(der(k8s_2)))],
+        CERTBOT: [(200, old[CERTBOT], certbot_1), (200, old[CERTBOT], fingerprint(certbot_2.cert_der))],
+        K8S: [(200, old[K8S], k8s_1), (200, old[K8S], fingerprint(k8s_2.cert_der))],
     }
     for domain, progression in progressions.items():
         outcomes = [outcome[1:] for outcome in fresh_connections.outcomes if outcome[0] == domain]
@@ -447,7 +444,7 @@ def test_invalid_edit_keeps_the_last_good_policy_until_the_file_is_fixed(serve, 
 def test_damaged_certificate_keeps_the_last_good_one_served(serve, world, damage):
     server = serve()
     certificate, key = world.certs_dir / "shared" / "shared.crt", world.certs_dir / "shared" / "shared.key"
-    before = der(world.leaves["shared"])
+    before = world.leaves["shared"].cert_der
     assert served_certificate(server.port, host(RENAME), world.ca_path) == before
 
     seen = len(reloads(server))
@@ -470,7 +467,7 @@ def test_damaged_certificate_keeps_the_last_good_one_served(serve, world, damage
 def test_certificate_files_rewritten_with_the_same_bytes_are_not_parsed_again(serve, world, rewrite):
     server = serve()
     certificate, key = world.certs_dir / "shared" / "shared.crt", world.certs_dir / "shared" / "shared.key"
-    before = der(world.leaves["shared"])
+    before = world.leaves["shared"].cert_der
     for path in (certificate, key):
         content = path.read_bytes()
         seen = len(reloads(server))
@@ -488,7 +485,7 @@ def test_certificate_files_rewritten_with_the_same_bytes_are_not_parsed_again(se
     seen = len(reloads(server))
     renewed = world.ca.issue("shared-2", [host(RENAME), host(INPLACE), host(GONE), host(FRESH)])
     pki.install_named(world.certs_dir / "shared", "shared", renewed)
-    assert poll(lambda: served_certificate(server.port, host(RENAME), world.ca_path) == der(renewed)) is not None
+    assert poll(lambda: served_certificate(server.port, host(RENAME), world.ca_path) == renewed.cert_der) is not None
     assert sum(int(reload["certificates_parsed"]) for reload in reloads(server)[seen:]) >= 1
 
 
@@ -535,8 +532,8 @@ def test_certificates_changed_beyond_one_batch_follow_in_further_passes(serve, w
     first, second = wait_for_reload(server, 0), wait_for_reload(server, 1)
     passes = [(r["trigger"], r["certificates_parsed"], r["certificates_deferred"]) for r in (first, second)]
     assert passes == [("SIGHUP", "1", "1"), ("next certificate batch", "1", "0")], passes
-    assert served_certificate(server.port, host(RENAME), world.ca_path) == der(shared_2)
-    assert served_certificate(server.port, host(CERTBOT), world.ca_path) == der(certbot_2)
+    assert served_certificate(server.port, host(RENAME), world.ca_path) == shared_2.cert_der
+    assert served_certificate(server.port, host(CERTBOT), world.ca_path) == certbot_2.cert_der
     time.sleep(1)
     assert len(reloads(server)) == 2
 
@@ -556,8 +553,8 @@ def test_certificate_batches_end_when_the_pairs_left_keep_failing(serve, world):
     passes = [(r["trigger"], r["certificates_parsed"], r["certificates_deferred"]) for r in reloads(server)]
     assert passes == [("SIGHUP", "1", "1"), ("next certificate batch", "1", "1"),
                       ("next certificate batch", "1", "1")], passes
-    assert served_certificate(server.port, host(RENAME), world.ca_path) == der(world.leaves["shared"])
-    assert served_certificate(server.port, host(K8S), world.ca_path) == der(world.leaves["k8s-1"])
+    assert served_certificate(server.port, host(RENAME), world.ca_path) == world.leaves["shared"].cert_der
+    assert served_certificate(server.port, host(K8S), world.ca_path) == world.leaves["k8s-1"].cert_der
 
 
 # 5, 6. graceful shutdown

@@ -10,14 +10,13 @@ directory two levels down is watched for changes.
 | d100/nested/                 | `nested.crt`+`.key` for mta-sts.nested.wide.test (replaced by a test) |
 """
 import concurrent.futures
-import ssl
 import time
 
 import pytest
 
 from support import pki
 from support.http1 import served_certificate
-from support.worlds import World
+from support.worlds import World, canonical_policy
 
 DIRECTORIES = 130  # above 127 the walk below the root takes two lanes (one per 64 directories)
 NESTED_HOST = "mta-sts.nested.wide.test"
@@ -28,16 +27,14 @@ def wide_host(index: int) -> str:
     return f"mta-sts.d{index:03d}.wide.test"
 
 
-def der(leaf: pki.Leaf) -> bytes:
-    return ssl.PEM_cert_to_DER_cert(leaf.cert_pem.decode())
-
 
 @pytest.fixture(scope="module")
 def wide_world(tmp_path_factory, ca) -> World:
     root = tmp_path_factory.mktemp("wide")
     world = World(root=root, ca=ca, certs_dir=root / "certs", policies_dir=root / "policies")
     world.policies_dir.mkdir(parents=True)
-    world.add_policy("wide.test.txt", b"version: STSv1\nmode: testing\nmx: mx.wide.test\nmax_age: 86400\n", b"")
+    world.add_policy("wide.test.txt", b"version: STSv1\nmode: testing\nmx: mx.wide.test\nmax_age: 86400\n",
+                     canonical_policy("testing", ["mx.wide.test"], 86400))
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         leaves = list(pool.map(lambda index: ca.issue(f"wide-{index:03d}", [wide_host(index)]), range(DIRECTORIES)))
     for index, leaf in enumerate(leaves):
@@ -58,7 +55,7 @@ def wide_server(session_launcher, wide_world):
 def test_every_directory_of_a_wide_tree_serves_its_certificate(wide_server, wide_world):
     wrong = [index for index in range(DIRECTORIES)
              if served_certificate(wide_server.port, wide_host(index), wide_world.ca_path)
-             != der(wide_world.leaves[f"wide-{index:03d}"])]
+             != wide_world.leaves[f"wide-{index:03d}"].cert_der]
     assert not wrong, f"{len(wrong)} hosts got another certificate, e.g. d{wrong[0]:03d}"
 
 
@@ -68,10 +65,11 @@ def test_symlinks_back_up_the_tree_or_to_a_sibling_load_no_pair_twice(wide_serve
 
 
 def test_a_directory_two_levels_down_is_watched(wide_server, wide_world):
-    assert served_certificate(wide_server.port, NESTED_HOST, wide_world.ca_path) == der(wide_world.leaves["nested-1"])
+    original = wide_world.leaves["nested-1"].cert_der
+    assert served_certificate(wide_server.port, NESTED_HOST, wide_world.ca_path) == original
     renewed = wide_world.ca.issue("nested-2", [NESTED_HOST])
     pki.install_named(wide_world.certs_dir / "d100" / "nested", "nested", renewed)
     deadline = time.monotonic() + OBSERVE_WITHIN
-    while served_certificate(wide_server.port, NESTED_HOST, wide_world.ca_path) != der(renewed):
+    while served_certificate(wide_server.port, NESTED_HOST, wide_world.ca_path) != renewed.cert_der:
         assert time.monotonic() < deadline, f"the renewed certificate was not served\n{wide_server.log_tail()}"
         time.sleep(0.05)

@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import os
 import pathlib
+import ssl
 import subprocess
 
 _serials = itertools.count(0x1000)
@@ -58,6 +59,11 @@ class Leaf:
     key_type: str
     cert_pem: bytes
     key_pem: bytes
+
+    @property
+    def cert_der(self) -> bytes:
+        """The certificate as a TLS client sees it (`getpeercert(binary_form=True)`)."""
+        return ssl.PEM_cert_to_DER_cert(self.cert_pem.decode())
 
     @property
     def subject_cn(self) -> str:
