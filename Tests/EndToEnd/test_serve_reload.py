@@ -58,7 +58,6 @@ def policy_file(mode: str, mx: list[str], max_age: int) -> tuple[bytes, bytes]:
     return text.encode(), canonical_policy(mode, mx, max_age)
 
 
-
 def fingerprint(certificate: bytes) -> str:
     return hashlib.sha256(certificate).hexdigest()[:16]
 

@@ -27,7 +27,6 @@ def wide_host(index: int) -> str:
     return f"mta-sts.d{index:03d}.wide.test"
 
 
-
 @pytest.fixture(scope="module")
 def wide_world(tmp_path_factory, ca) -> World:
     root = tmp_path_factory.mktemp("wide")
