@@ -23,7 +23,10 @@
 #   BENCH_OUT    output dir [bench/out/<UTC timestamp>]
 #   SERVER_CPU, CLIENT_CPU, QUIET_PCT, QUIET_WAIT, ...: passed through to anchors.sh.
 #
-# Output: BENCH_OUT/summary.md (the table plus noise figures and problems),
+# After each mta-sts-host run, bench/socket-floor.sh measures row a)'s floor over real sockets (a minimal C
+# server: OpenSSL and the kernel only) under the same load; the summary says how far each server is above it.
+#
+# Output: BENCH_OUT/summary.md (the table plus noise figures and problems), BENCH_OUT/floor-rK.{txt,log},
 #   BENCH_OUT/{nginx,mta-sts-host}-rK.log (anchors.sh output of run K), BENCH_OUT/{nginx,mta-sts-host}-rK/
 #   (anchors.sh run dir of run K: results.tsv, report.md, server.log, raw tool output),
 #   BENCH_OUT/check-10k.log if bench/check-10k.sh exists (run after both servers, with
@@ -113,9 +116,16 @@ run_anchors() {  # label server-kind [-- cmd...]; copies the run dir to $OUT/lab
   [ $rc = 0 ] || log "anchors.sh $kind failed with exit status $rc (see $OUT/$label.log and $OUT/$label/server.log)"
   echo "$rc" > "$OUT/$label.rc"
 }
+run_floor() {  # label: bench/socket-floor.sh into $OUT/label.txt; a reference figure, so it never fails the bench
+  [[ ",$TESTS," == *,a,* ]] || return 0
+  log "=== $1: bench/socket-floor.sh (OpenSSL + kernel only, row a)'s load)"
+  bash "$ROOT/bench/socket-floor.sh" "$WORK" "$N" "$PORT" "$SECS" "$OUT/$1.txt" >"$OUT/$1.log" 2>&1 \
+    || log "socket-floor.sh failed (see $OUT/$1.log)"
+}
 for run in $(seq "$RUNS"); do
   run_anchors "nginx-r$run" nginx
   run_anchors "mta-sts-host-r$run" custom -- "${CUSTOM[@]}"
+  run_floor "floor-r$run"
 done
 
 # ---------------------------------------------------------------- 5. check-10k (optional, another helper's script)
@@ -298,6 +308,16 @@ for label, cn, co, vn, vo, dec in rows:
 if e("CHECK10K_RC"):
     p(f"| bench/check-10k.sh (`check` over 10,000 policies), wall time of the whole script, s; exit status {e('CHECK10K_RC')}; it printed: `{e('CHECK10K_LAST')}` | | {e('CHECK10K_SECS')} | |")
 p("")
+floors = []
+for run in range(1, RUNS + 1):
+    try: floors.append(float(re.search(r"us_per_conn=([0-9.]+)", open(os.path.join(OUT, f"floor-r{run}.txt")).read()).group(1)))
+    except Exception: pass
+if floors:
+    f = st.median(floors)
+    above = ", ".join(f"{lab} {S[lab]['a']['us'] - f:+,.0f} µs" for lab, _ in SERVERS if S[lab]["a"] and not S[lab]["a"]["failed"])
+    p(f"Floor of row a) over real sockets (bench/socket-floor.sh after each mta-sts-host run: bench/socket-floor-server.c, "
+      f"OpenSSL and the kernel only, the same hsbench load and cores): median {f:,.0f} µs per connection "
+      f"(per run {', '.join(f'{v:,.0f}' for v in floors)}); row a) above it: {above}.\n")
 
 # ---- per-test details and noise
 p("## Measured rates and noise\n")
