@@ -12,7 +12,6 @@
  * accept, TCP_CORK before the response so that it, close_notify and FIN leave in one segment. Record buffers are
  * kept for the connection's life (no SSL_MODE_RELEASE_BUFFERS): the fewest allocations, whatever the memory. */
 #define _GNU_SOURCE /* accept4 */
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -20,7 +19,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
