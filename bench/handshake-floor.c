@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "floor-server-context.h"
+
 static double thread_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -32,17 +34,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s FULLCHAIN.pem PRIVKEY.pem HANDSHAKES\n", argv[0]);
         return 2;
     }
-    SSL_CTX *server_context = SSL_CTX_new(TLS_server_method());
-    if (!SSL_CTX_use_certificate_chain_file(server_context, argv[1])
-        || !SSL_CTX_use_PrivateKey_file(server_context, argv[2], SSL_FILETYPE_PEM)) {
-        ERR_print_errors_fp(stderr);
-        return 1;
-    }
-    SSL_CTX_set_options(server_context, SSL_OP_NO_TICKET);
-    SSL_CTX_set_num_tickets(server_context, 0);
-    SSL_CTX_set_session_cache_mode(server_context, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_ciphersuites(server_context, "TLS_AES_128_GCM_SHA256");
-    SSL_CTX_set1_groups_list(server_context, "X25519");
+    SSL_CTX *server_context = floor_server_context(argv[1], argv[2]);
+    if (!server_context) return 1;
     SSL_CTX *client_context = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_session_cache_mode(client_context, SSL_SESS_CACHE_OFF);
 

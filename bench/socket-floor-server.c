@@ -7,10 +7,11 @@
  * run:   taskset -c 1 ./socket-floor-server CERTS/mta-sts.d1.test/fullchain.pem CERTS/mta-sts.d1.test/privkey.pem 18999
  *        then e.g. taskset -c 0 bench/out/work/bin/hsbench -a 127.0.0.1 -p 18999 -s mta-sts.d1.test \
  *             -u /.well-known/mta-sts.txt -c 50 -t 10, and the server's utime+stime from /proc/PID/stat.
- * TLS settings as mta-sts-host's (and bench/handshake-floor.c): no tickets, no session cache,
- * TLS_AES_128_GCM_SHA256, X25519. Socket handling as mta-sts-host's: TCP_DEFER_ACCEPT, the handshake started at
- * accept, TCP_CORK before the response so that it, close_notify and FIN leave in one segment. Record buffers are
- * kept for the connection's life (no SSL_MODE_RELEASE_BUFFERS): the fewest allocations, whatever the memory. */
+ * TLS settings as mta-sts-host's, from bench/floor-server-context.h (shared with bench/handshake-floor.c): no
+ * tickets, no session cache, TLS_AES_128_GCM_SHA256, X25519. Socket handling as mta-sts-host's: TCP_DEFER_ACCEPT,
+ * the handshake started at accept, TCP_CORK before the response so that it, close_notify and FIN leave in one
+ * segment. Record buffers are kept for the connection's life (no SSL_MODE_RELEASE_BUFFERS): the fewest
+ * allocations, whatever the memory. */
 #define _GNU_SOURCE /* accept4 */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +23,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "floor-server-context.h"
 
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 61\r\n"
                                "Cache-Control: max-age=300\r\nConnection: close\r\n\r\n"
@@ -73,17 +76,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN); /* a client gone before the response must not end the server */
-    SSL_CTX *context = SSL_CTX_new(TLS_server_method());
-    if (!SSL_CTX_use_certificate_chain_file(context, argv[1])
-        || !SSL_CTX_use_PrivateKey_file(context, argv[2], SSL_FILETYPE_PEM)) {
-        ERR_print_errors_fp(stderr);
-        return 1;
-    }
-    SSL_CTX_set_options(context, SSL_OP_NO_TICKET);
-    SSL_CTX_set_num_tickets(context, 0);
-    SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_ciphersuites(context, "TLS_AES_128_GCM_SHA256");
-    SSL_CTX_set1_groups_list(context, "X25519");
+    SSL_CTX *context = floor_server_context(argv[1], argv[2]);
+    if (!context) return 1;
 
     int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1, defer = 10;

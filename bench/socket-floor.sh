@@ -16,8 +16,10 @@ HSBENCH="$WORK/bin/hsbench"
 FLOOR="$WORK/bin/socket-floor-server"
 HOST="mta-sts.d$N.test"
 CERT="$WORK/sites-n$N/certs/$HOST"
-[ -x "$HSBENCH" ] && [ -f "$CERT/privkey.pem" ] || { echo "socket-floor.sh: run anchors.sh first ($HSBENCH, $CERT)" >&2; exit 1; }
-if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/socket-floor-server.c" -nt "$FLOOR" ]; then
+[ -x "$HSBENCH" ] && [ -f "$CERT/privkey.pem" ] \
+  || { echo "socket-floor.sh: run anchors.sh first ($HSBENCH, $CERT)" >&2; exit 1; }
+if [ ! -x "$FLOOR" ] || [ "$ROOT/bench/socket-floor-server.c" -nt "$FLOOR" ] \
+   || [ "$ROOT/bench/floor-server-context.h" -nt "$FLOOR" ]; then
   gcc -O2 -Wall -o "$FLOOR" "$ROOT/bench/socket-floor-server.c" -lssl -lcrypto
 fi
 
@@ -28,7 +30,9 @@ for _ in $(seq 100); do
   curl -sk --max-time 2 --resolve "$HOST:$PORT:127.0.0.1" -o /dev/null "https://$HOST:$PORT/" && break
   sleep 0.1
 done
-hs() { taskset -c "$CLIENT_CPU" "$HSBENCH" -a 127.0.0.1 -p "$PORT" -s "$HOST" -u /.well-known/mta-sts.txt -c "$AB_C" -t "$1"; }
+hs() {
+  taskset -c "$CLIENT_CPU" "$HSBENCH" -a 127.0.0.1 -p "$PORT" -s "$HOST" -u /.well-known/mta-sts.txt -c "$AB_C" -t "$1"
+}
 hs 2 >/dev/null   # warm-up
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 t0=$(ticks)
