@@ -23,14 +23,23 @@ public enum CatalogLoader {
         public var certificatesAttempted: [CertificateDirectory.Candidate] = []
         /// `full`, or `policies` for a targeted reload of the files named by file events.
         public var scope = "full"
+        /// Sources that could not be read, whose last good version keeps serving (an unreadable certificate
+        /// directory): the load is partial, and `status --check` fails until they are readable again.
+        public var problems: [String] = []
+        /// Certificate pairs that failed to load in this pass (expired, mismatched, unusable, unreadable).
+        public var certificatesRejected = 0
 
-        public var hasProblems: Bool { !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty }
+        public var hasProblems: Bool {
+            !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty || !problems.isEmpty
+        }
     }
 
     /// Loads everything; with a previous catalog, a domain whose file became invalid keeps its last good policy,
     /// and changed certificates are parsed a batch at a time (those in `attemptedBefore` last).
+    /// Policy files in `beingWritten` (their writer has not closed them yet) keep their previous version.
     public static func load(_ configuration: ServerConfiguration, previous: Catalog? = nil,
-                            attemptedBefore: Set<CertificateDirectory.Candidate> = []) throws -> (Catalog, Report) {
+                            attemptedBefore: Set<CertificateDirectory.Candidate> = [],
+                            beingWritten: Set<String> = []) throws -> (Catalog, Report) {
         var report = Report()
         // Certificates (the slow part: OpenSSL parsing, on every CPU) load while the policies are read here.
         let certificateLoad = DispatchGroup()
@@ -42,12 +51,14 @@ public enum CatalogLoader {
         DispatchQueue.global().async(group: certificateLoad) {
             certificateResult.value = CertificateDirectory.load(directory: configuration.certificatesDirectory,
                                                                 previous: previousPairs, parseLimit: parseLimit,
-                                                                attemptedBefore: attemptedBefore)
+                                                                attemptedBefore: attemptedBefore,
+                                                                excluding: configuration.excludedPaths)
         }
         defer { certificateLoad.wait() }
         let reusable = Dictionary((previous?.policies.values).map { $0.map { ($0.path, $0) } } ?? [],
                                   uniquingKeysWith: { first, _ in first })
-        let directory = try PolicyDirectory.load(directory: configuration.policiesDirectory, previous: reusable)
+        let directory = try PolicyDirectory.load(directory: configuration.policiesDirectory, previous: reusable,
+                                                 deferring: beingWritten)
         report.policyDiagnostics = directory.diagnostics
         report.rejectedPolicyFiles = directory.rejectedFiles
         var policies = directory.policies
@@ -76,9 +87,31 @@ public enum CatalogLoader {
         report.certificatesParsed = certificates.parsedCount
         report.certificatesDeferred = certificates.deferredCount
         report.certificatesAttempted = certificates.attempted
-        let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: certificates.pairs),
+        report.certificatesRejected = certificates.rejectedCount
+        let pairs = keepingUnreadable(certificates, previous: previous?.certificates.pairs ?? [],
+                                      root: configuration.certificatesDirectory, report: &report)
+        let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: pairs),
                               defaultHost: configuration.defaultHost)
         return (catalog, report)
+    }
+
+    /// A certificate directory that cannot be listed (renamed, removed, permissions) says nothing about the
+    /// certificates it held: the pairs last loaded from it keep serving. Only a readable directory without a
+    /// pair is the operator removing them.
+    static func keepingUnreadable(_ loaded: CertificateDirectory.LoadResult, previous: [CertificateKeyPair], root: String,
+                                  report: inout Report) -> [CertificateKeyPair] {
+        if let rootError = loaded.rootError {
+            report.problems.append("\(rootError); keeping \(previous.count) certificates from the last good load")
+            return previous
+        }
+        var pairs = loaded.pairs
+        for unreadable in loaded.unreadableDirectories {
+            let prefix = unreadable.path.hasSuffix("/") ? unreadable.path : unreadable.path + "/"
+            let kept = previous.filter { $0.certificatePath.hasPrefix(prefix) }
+            report.problems.append("\(unreadable); keeping \(kept.count) certificates from the last good load")
+            pairs += kept
+        }
+        return pairs
     }
 
     /// A targeted reload after file events that touched policy files only: those files (and every alias, whose

@@ -7,6 +7,16 @@ public enum CertificateCoverage {
     /// Certificates expiring within this many days are reported (certbot renews at 30 days left).
     public static let expiryWarningDays = 14
 
+    /// Which certificate files serve each policy's `mta-sts.` host (empty when none does), by policy path.
+    public static func servingFiles(policies: [LoadedPolicy], certificates: CertificateDirectory.LoadResult)
+        -> [(policy: LoadedPolicy, host: String, files: [String])] {
+        let index = CertificateIndex(pairs: certificates.pairs)
+        return policies.map { policy in
+            let host = Catalog.hostName(forDomain: policy.domain)
+            return (policy, host, (index.pairs(forServerName: host) ?? []).map(\.certificatePath))
+        }
+    }
+
     public static func diagnostics(policies: [LoadedPolicy], certificates: CertificateDirectory.LoadResult,
                                    directory: String, now: Int) -> [PolicyFileDiagnostic] {
         var found: [PolicyFileDiagnostic] = []

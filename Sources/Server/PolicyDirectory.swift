@@ -11,7 +11,10 @@ public enum PolicyDirectory {
     /// file with an error is left out of `policies` and listed in `rejectedFiles`.
     /// - Parameter previous: policies loaded before, by path: a file whose signature (device, inode, size,
     ///   mtime) is unchanged is reused without being read, so reloading 50,000 domains costs 50,000 stats.
-    public static func load(directory: String, previous: [String: LoadedPolicy] = [:]) throws -> PolicyDirectoryReport {
+    /// - Parameter deferring: paths of files still being written: their previous version (if any) is kept and
+    ///   the half-written content is not read.
+    public static func load(directory: String, previous: [String: LoadedPolicy] = [:],
+                            deferring: Set<String> = []) throws -> PolicyDirectoryReport {
         enum Step { case notPolicy(path: String), reuse(LoadedPolicy), read(index: Int) }
         var steps: [Step] = []
         var reads: [(domain: String, path: String)] = []
@@ -23,7 +26,11 @@ public enum PolicyDirectory {
             case .other:
                 steps.append(.notPolicy(path: path))
             case .policy(let domain):
-                if let earlier = previous[path], let signature = earlier.signature, FileSignature(path: path) == signature {
+                if let earlier = previous[path], deferring.contains(path) {
+                    steps.append(.reuse(earlier))
+                } else if deferring.contains(path) {
+                    continue  // a new file whose writer is not done: it is read when closed
+                } else if let earlier = previous[path], let signature = earlier.signature, FileSignature(path: path) == signature {
                     steps.append(.reuse(earlier))
                 } else {
                     steps.append(.read(index: reads.count))

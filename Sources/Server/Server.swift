@@ -25,6 +25,11 @@ public final class Server: @unchecked Sendable {
     private let isReady = Atomic<Bool>(false)
     private let publishedStatus = Mutex<String>("{}\n")
     private let metrics = ServerMetrics()
+    private lazy var statusPublisher = StatusPublisher(
+        queue: reporting, stateDirectory: configuration.stateDirectory, owner: configuration.stateOwner,
+        logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } })
+    /// Each domain's state after the last load; touched only on the reporting queue.
+    private var lastStates: [String: DomainState] = [:]
     private let metricsExposition: @Sendable () -> [UInt8]
     private var admin: AdminServer?
     private var certificateExpiryRefresh: DispatchSourceTimer?
@@ -50,8 +55,9 @@ public final class Server: @unchecked Sendable {
         watchSignalsAndFiles()
         let (catalog, report) = try CatalogLoader.load(configuration)
         log(report)
-        if configuration.strict, report.hasProblems {
-            throw StartupError("refusing to start with rejected policies or certificates (--strict)")
+        if configuration.strict, report.hasProblems || !catalog.uncoveredDomains.isEmpty {
+            throw StartupError("refusing to start with rejected policies or certificates, unreadable directories or "
+                + "domains without a certificate (--strict)")
         }
         self.catalog = catalog
         lastReport = report
@@ -164,7 +170,8 @@ public final class Server: @unchecked Sendable {
                 reporting.async { [self] in
                     log(report)
                     let diff = CatalogDiff(before: Catalog.servedIDs(policiesBefore), after: next.servedIDs)
-                    metrics.reloaded(success: true)
+                    metrics.reloaded(report.problems.isEmpty ? .success : .partial)
+                    // Empty fields stay: JSON logs keep stable keys, and the text format leaves them out.
                     logger.notice("reloaded", metadata: [
                         "trigger": "\(trigger)",
                         "scope": "\(report.scope)",
@@ -178,9 +185,10 @@ public final class Server: @unchecked Sendable {
                         "certificates_deferred": "\(report.certificatesDeferred)",
                         "ms": "\(swapped)",
                     ])
+                    warnAboutRetiredPolicies(diff.removed, before: policiesBefore)
                 }
             } catch {
-                metrics.reloaded(success: false)
+                metrics.reloaded(.failure)
                 logger.error("reload failed; still serving the previous policies: \(error)")
             }
         }
@@ -192,10 +200,11 @@ public final class Server: @unchecked Sendable {
         catalog = next
         lastReport = report
         reporting.async { [self] in
-            let status = StatusDocument.render(next, report: report, generatedAt: time(nil))
-            publishedStatus.withLock { $0 = status }
-            StatusFile.write(status, configuration: configuration, logger: logger)
-            metrics.loaded(next, report: report)
+            let states = DomainHealth.states(next, rejectedPolicyFiles: report.rejectedPolicyFiles, now: time(nil))
+            warnAboutLostCertificates(before: lastStates, after: states)
+            lastStates = states
+            statusPublisher.loaded(next, report: report, states: states)
+            metrics.loaded(next, report: report, states: states)
         }
         if certificateExpiryRefresh == nil {
             // Remaining lifetimes drift between reloads: refresh them every minute.
@@ -268,7 +277,29 @@ public final class Server: @unchecked Sendable {
         return (bound, perWorker)
     }
 
+    /// A domain that was served and no longer has a certificate (its files removed, or its directory emptied):
+    /// senders now fail on it, so say which.
+    private func warnAboutLostCertificates(before: [String: DomainState], after: [String: DomainState]) {
+        let lost = after.filter { $0.value == .noCertificate && before[$0.key] == .served }.map(\.key).sorted()
+        guard !lost.isEmpty else { return }
+        logger.warning("\(lost.count) domains lost their certificate: \(CatalogDiff.summary(lost, limit: 20)); senders cannot fetch their policies")
+    }
+
+    /// Senders keep a removed `enforce` or `testing` policy cached for its max_age: RFC 8461 (section 3.3, and
+    /// its removal advice) has the domain publish `mode: none` first.
+    private func warnAboutRetiredPolicies(_ removed: [String], before: [String: LoadedPolicy]) {
+        for domain in removed {
+            guard let policy = before[domain], policy.policy.mode != .none else { continue }
+            logger.warning("""
+                the policy file of \(domain) (mode: \(policy.policy.mode.rawValue)) was removed; senders keep the cached \
+                policy for up to max_age \(policy.policy.maxAge) s. To retire MTA-STS as RFC 8461 section 8.3 describes: serve \
+                mode: none with a new id in DNS, wait the old max_age, then remove the file and the DNS records
+                """)
+        }
+    }
+
     private func log(_ report: CatalogLoader.Report) {
+        report.problems.forEach { logger.error("\($0)") }
         for item in report.policyDiagnostics {
             let line = "\(item)"
             item.diagnostic.severity == .error ? logger.error("\(line)") : logger.warning("\(line)")

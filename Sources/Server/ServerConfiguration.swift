@@ -42,8 +42,19 @@ public struct ServerConfiguration: Sendable {
     public var stateDirectory: String? = ".state"
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
     public var shutdownTimeout = 10
-    /// Refuse to start when any policy or certificate is rejected.
+    /// Refuse to start when any policy or certificate is rejected, or a domain has no usable certificate.
     public var strict = false
+    /// Owner given to the files written in `stateDirectory` when the server drops root for another user.
+    public var stateOwner: (uid: uid_t, gid: gid_t)?
+
+    /// Resolved paths never walked or watched: the state directory, which the server writes to (a state
+    /// directory inside --certs would otherwise reload on every status write). Not when a root lies inside it:
+    /// --self-signed keeps its certificates there.
+    public var excludedPaths: [String] {
+        guard let stateDirectory, let state = resolvedPath(stateDirectory) else { return [] }
+        let roots = [policiesDirectory, certificatesDirectory].compactMap(resolvedPath)
+        return roots.contains { isPath($0, within: state) } ? [] : [state]
+    }
 
     public init() {}
 }

@@ -9,12 +9,30 @@ public final class ServerMetrics: @unchecked Sendable {
 
     let handshakes = Counter(label: "mta_sts_handshakes_total")
     let openConnections = Meter(label: "mta_sts_open_connections")
-    private let reloadSuccesses = Counter(label: "mta_sts_reloads_total", dimensions: [("result", "success")])
-    private let reloadFailures = Counter(label: "mta_sts_reloads_total", dimensions: [("result", "failure")])
+    private let reloads = Dictionary(uniqueKeysWithValues: ReloadResult.allCases.map {
+        ($0, Counter(label: "mta_sts_reloads_total", dimensions: [("result", $0.rawValue)]))
+    })
     private let policiesServed = Gauge(label: "mta_sts_policies_served")
     private let policiesRejected = Gauge(label: "mta_sts_policies_rejected")
-    /// Touched only on the reporting queue.
-    private var certificateExpiry: [String: Gauge] = [:]
+    private let certificatesRejected = Gauge(label: "mta_sts_certificates_rejected")
+    private let statusFileWritable = Gauge(label: "mta_sts_status_file_writable")
+    private let domains = Dictionary(uniqueKeysWithValues: DomainState.allCases.map {
+        ($0, Gauge(label: "mta_sts_domains", dimensions: [("state", $0.rawValue)]))
+    })
+    /// By certificate file and host; touched only on the reporting queue.
+    private var certificateExpiry: [ExpiryKey: Gauge] = [:]
+
+    private struct ExpiryKey: Hashable {
+        let file: String
+        let host: String
+    }
+
+    public enum ReloadResult: String, CaseIterable, Sendable {
+        case success
+        /// Served, but some source could not be read and its last good version was kept.
+        case partial
+        case failure
+    }
 
     public init() {
         Gauge(label: "mta_sts_build_info", dimensions: [("version", Self.version)]).record(1)
@@ -40,29 +58,39 @@ public final class ServerMetrics: @unchecked Sendable {
         }
     }
 
-    func reloaded(success: Bool) {
-        (success ? reloadSuccesses : reloadFailures).increment()
+    func reloaded(_ result: ReloadResult) {
+        reloads[result]?.increment()
     }
 
-    /// After every load: policy counts and each certificate's remaining lifetime. Runs on the reporting queue.
-    func loaded(_ catalog: Catalog, report: CatalogLoader.Report) {
+    func statusFileWritten(_ success: Bool) {
+        statusFileWritable.record(success ? 1 : 0)
+    }
+
+    /// After every load: policy and domain counts and each certificate's remaining lifetime. Runs on the
+    /// reporting queue.
+    func loaded(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState]) {
         policiesServed.record(catalog.policies.count)
         policiesRejected.record(report.rejectedPolicyFiles.count)
+        certificatesRejected.record(report.certificatesRejected)
+        for (state, count) in DomainHealth.counts(states) { domains[state]?.record(count) }
         refreshCertificateExpiry(catalog.certificates.pairs)
     }
 
-    /// Seconds until each certificate expires; gauges of certificates no longer loaded are removed.
+    /// Seconds until each certificate expires, one series per host it names; series of certificates no longer
+    /// loaded are removed.
     func refreshCertificateExpiry(_ pairs: [CertificateKeyPair]) {
         let now = time(nil)
-        var current: [String: Gauge] = [:]
+        var current: [ExpiryKey: Gauge] = [:]
         for pair in pairs {
-            let gauge = certificateExpiry[pair.certificatePath] ?? Gauge(label: "mta_sts_certificate_expiry_seconds", dimensions: [
-                ("file", pair.certificatePath), ("host", pair.dnsNames.first ?? ""),
-            ])
-            gauge.record(pair.notAfter - now)
-            current[pair.certificatePath] = gauge
+            for host in Set(pair.dnsNames) {
+                let key = ExpiryKey(file: pair.certificatePath, host: host)
+                let gauge = certificateExpiry[key] ?? current[key]
+                    ?? Gauge(label: "mta_sts_certificate_expiry_seconds", dimensions: [("file", key.file), ("host", host)])
+                gauge.record(pair.notAfter - now)
+                current[key] = gauge
+            }
         }
-        for (path, gauge) in certificateExpiry where current[path] == nil { gauge.destroy() }
+        for (key, gauge) in certificateExpiry where current[key] == nil { gauge.destroy() }
         certificateExpiry = current
     }
 }

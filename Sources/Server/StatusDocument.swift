@@ -1,33 +1,48 @@
 import MTASTS
 
-/// The served state as JSON: per domain the policy id (what DNS must carry), mode, source file, certificates
-/// and any pending error. Read by `mta-sts-host status` and, later, the admin endpoint.
+/// The served state as JSON, for `mta-sts-host status` (status.json in --state-dir) and `/status`: per domain
+/// its state, the policy id (what DNS must carry), mode, source file, certificates and any pending error; the
+/// server's own problems; and who wrote it (pid and process start), so a file left by a stopped server is not
+/// mistaken for a running one.
 public enum StatusDocument {
-    public static func render(_ catalog: Catalog, report: CatalogLoader.Report, generatedAt: Int) -> String {
+    /// Everything but the time stamp: rendered once per load, stamped at every write.
+    public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],
+                              problems: [String], writer: ProcessIdentity?) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
                                        by: { CatalogLoader.domainOfPolicyFile($0.path) ?? $0.path })
-        let domains: [JSONValue] = catalog.policies.keys.sorted().map { domain in
-            let policy = catalog.policies[domain]!
+        let domains: [JSONValue] = states.keys.sorted().map { domain in
             let host = Catalog.hostName(forDomain: domain)
-            let certificates: [JSONValue] = (catalog.certificates.pairs(forServerName: host) ?? []).map { pair in
-                .object([("file", .string(pair.certificatePath)), ("key_type", .string(pair.keyType.rawValue)),
-                         ("not_after", .int(pair.notAfter))])
+            let state = states[domain] ?? .rejectedPolicy
+            var fields: [(String, JSONValue)] = [("domain", .string(domain)), ("state", .string(state.rawValue))]
+            if let policy = catalog.policies[domain] {
+                let certificates: [JSONValue] = (catalog.certificates.pairs(forServerName: host) ?? []).map { pair in
+                    .object([("file", .string(pair.certificatePath)), ("key_type", .string(pair.keyType.rawValue)),
+                             ("not_after", .int(pair.notAfter)), ("hosts", .array(pair.dnsNames.map(JSONValue.string)))])
+                }
+                fields += [
+                    ("id", .string(policy.id)), ("mode", .string(policy.policy.mode.rawValue)),
+                    ("max_age", .int(policy.policy.maxAge)), ("mx", .array(policy.policy.mx.map(JSONValue.string))),
+                    ("source", .string(policy.path)), ("host", .string(host)), ("certificates", .array(certificates)),
+                ]
+            } else {
+                fields += [("id", .string("")), ("host", .string(host)), ("certificates", .array([]))]
             }
-            var fields: [(String, JSONValue)] = [
-                ("domain", .string(domain)), ("id", .string(policy.id)), ("mode", .string(policy.policy.mode.rawValue)),
-                ("max_age", .int(policy.policy.maxAge)), ("mx", .array(policy.policy.mx.map(JSONValue.string))),
-                ("source", .string(policy.path)), ("host", .string(host)), ("certificates", .array(certificates)),
-            ]
             if let errors = pendingErrors[domain] {
                 fields.append(("pending_errors", .array(errors.map { .string($0.description) })))
             }
             return .object(fields)
         }
         return JSONValue.object([
-            ("generated_at", .int(generatedAt)),
+            ("pid", .int(Int(writer?.pid ?? 0))), ("process_start", .int(Int(writer?.startTicks ?? 0))),
+            ("problems", .array(problems.map(JSONValue.string))),
             ("domains", .array(domains)),
             ("rejected_policy_files", .array(report.rejectedPolicyFiles.map(JSONValue.string))),
             ("certificate_problems", .array(report.certificateProblems.map(JSONValue.string))),
-        ]).compact + "\n"
+        ]).compact
+    }
+
+    /// The whole document: `generated_at` first, then the rendered fields.
+    public static func stamped(_ rendered: String, generatedAt: Int) -> String {
+        "{\"generated_at\":\(generatedAt)," + rendered.dropFirst() + "\n"
     }
 }

@@ -42,6 +42,9 @@ public enum CertificateDirectory {
         public var deferredCount = 0
         /// Pairs this pass read afresh (parsed, found unchanged in content, or failed).
         public var attempted: [Candidate] = []
+        public var rootError: DirectoryError?
+        public var unreadableDirectories: [DirectoryError] = []
+        public var rejectedCount = 0
     }
 
     /// Loads every pair found; a bad pair is reported and skipped, never fatal for the others.
@@ -50,7 +53,7 @@ public enum CertificateDirectory {
     /// first; the rest keep their previous pair under its old signature, so the next pass sees them as changed
     /// still. A mass re-issue then replaces a batch at a time, and memory holds one batch twice, not every pair.
     public static func load(directory: String, previous: PreviousPairs = PreviousPairs([]), parseLimit: Int? = nil,
-                            attemptedBefore: Set<Candidate> = []) -> LoadResult {
+                            attemptedBefore: Set<Candidate> = [], excluding: [String] = []) -> LoadResult {
         var result = LoadResult()
         let candidates: [Candidate]
         do {

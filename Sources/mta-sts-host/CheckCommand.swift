@@ -36,26 +36,30 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         var report = try PolicyDirectory.load(directory: policies)
-        addChecks(to: &report)
+        let coverage = addChecks(to: &report)
         if strict {
             report = report.promotingWarnings()
         }
         switch format {
-        case .text: print(CheckOutput.text(report), terminator: "")
-        case .json: print(CheckOutput.json(report, directory: policies, strict: strict).rendered())
+        case .text: print(CheckOutput.text(report, coverage: coverage), terminator: "")
+        case .json: print(CheckOutput.json(report, directory: policies, strict: strict, coverage: coverage).rendered())
         }
         if report.errorCount > 0 {
             throw ExitCode(1)
         }
     }
 
-    /// Checks beyond the policy files themselves, before --strict and the output see the report.
-    func addChecks(to report: inout PolicyDirectoryReport) {
-        guard let certs else { return }
+    /// Checks beyond the policy files themselves, before --strict and the output see the report; returns which
+    /// certificate files serve each policy (nil without --certs).
+    func addChecks(to report: inout PolicyDirectoryReport) -> [CheckOutput.Coverage]? {
+        guard let certs else { return nil }
         let certificates = CertificateDirectory.load(directory: certs)
         for item in CertificateCoverage.diagnostics(policies: report.policies, certificates: certificates,
                                                     directory: certs, now: time(nil)) {
             report.add(item.diagnostic, path: item.path)
+        }
+        return CertificateCoverage.servingFiles(policies: report.policies, certificates: certificates).map {
+            CheckOutput.Coverage(domain: $0.policy.domain, path: $0.policy.path, host: $0.host, files: $0.files)
         }
     }
 }

@@ -3,11 +3,23 @@ import Server
 
 /// Renders a `check` report: compiler-style text for people, one JSON object for automation.
 enum CheckOutput {
-    /// Every diagnostic (`path:line:col: severity: message`, then `  fix: ...`), then the summary line.
-    static func text(_ report: PolicyDirectoryReport) -> String {
+    /// The certificate files that serve one policy's host (`check --certs`).
+    struct Coverage {
+        let domain: String
+        let path: String
+        let host: String
+        let files: [String]
+    }
+
+    /// Every diagnostic (`path:line:col: severity: message`, then `  fix: ...`), then with --certs which files
+    /// serve each policy (`path: served with file`), then the summary line.
+    static func text(_ report: PolicyDirectoryReport, coverage: [Coverage]? = nil) -> String {
         var out = ""
         for item in report.diagnostics {
             out += "\(item)\n"
+        }
+        for item in coverage ?? [] where !item.files.isEmpty {
+            out += "\(item.path): served with \(item.files.joined(separator: ", "))\n"
         }
         return out + summary(report) + "\n"
     }
@@ -25,7 +37,8 @@ enum CheckOutput {
 
     /// `files` lists every file with a finding or a policy (status valid, rejected, or ignored for a
     /// non-policy file that got a warning); `policies` the valid ones as served.
-    static func json(_ report: PolicyDirectoryReport, directory: String, strict: Bool) -> JSONValue {
+    static func json(_ report: PolicyDirectoryReport, directory: String, strict: Bool,
+                     coverage: [Coverage]? = nil) -> JSONValue {
         let valid = Set(report.policies.map(\.path))
         let rejected = Set(report.rejectedFiles)
         let paths = Set(valid).union(rejected).union(report.diagnostics.map(\.path)).sorted()
@@ -51,10 +64,17 @@ enum CheckOutput {
             ("rejected", .int(report.rejectedFiles.count)), ("errors", .int(report.errorCount)),
             ("warnings", .int(report.warningCount)),
         ])
-        return .object([
+        var fields: [(String, JSONValue)] = [
             ("directory", .string(directory)), ("strict", .bool(strict)), ("files", .array(files)),
             ("policies", .array(policies)), ("summary", summary),
-        ])
+        ]
+        if let coverage {
+            fields.append(("certificates", .array(coverage.map { item in
+                .object([("domain", .string(item.domain)), ("host", .string(item.host)),
+                         ("files", .array(item.files.map(JSONValue.string)))])
+            })))
+        }
+        return .object(fields)
     }
 
     private static func diagnosticJSON(_ diagnostic: Diagnostic) -> JSONValue {

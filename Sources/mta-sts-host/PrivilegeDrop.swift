@@ -6,11 +6,15 @@ enum PrivilegeDrop {
         let description: String
     }
 
+    /// The uid and primary gid of `user`.
+    static func account(of user: String) throws -> (uid: uid_t, gid: gid_t) {
+        guard let entry = getpwnam(user) else { throw Failure(description: "--user \(user): no such user") }
+        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
+
     /// Switches to `user`'s uid and primary gid with no supplementary groups. Applies to every thread (glibc).
     static func switchTo(user: String) throws {
-        guard let entry = getpwnam(user) else { throw Failure(description: "--user \(user): no such user") }
-        let uid = entry.pointee.pw_uid
-        let gid = entry.pointee.pw_gid
+        let (uid, gid) = try account(of: user)
         guard setgroups(0, nil) == 0 else { throw failure("setgroups") }
         guard setgid(gid) == 0 else { throw failure("setgid(\(gid))") }
         guard setuid(uid) == 0 else { throw failure("setuid(\(uid))") }

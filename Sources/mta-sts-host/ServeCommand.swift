@@ -82,7 +82,7 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Allow running as root without --user (otherwise refused; prefer --user or CAP_NET_BIND_SERVICE).")
     var allowRoot = false
 
-    @Flag(help: "Refuse to start when any policy or certificate is rejected.")
+    @Flag(help: "Refuse to start when any policy or certificate is rejected or a domain has no usable certificate.")
     var strict = false
 
     @Flag(help: "Generate a local CA and a certificate per policy domain when --certs holds none (for trying it out).")
@@ -144,6 +144,16 @@ struct ServeCommand: ParsableCommand {
             logger.critical("refusing to run as root: pass --user NAME to drop privileges after binding, start as a non-root user with CAP_NET_BIND_SERVICE, or pass --allow-root")
             throw ExitCode.failure
         }
+        do {
+            // Before the server starts: the state directory must exist to be left out of the watched trees, and
+            // belong to the user the server continues as, so it can keep writing its status there.
+            let owner = try user.flatMap { PrivilegeDrop.isRoot ? try PrivilegeDrop.account(of: $0) : nil }
+            try StateDirectory.prepare(stateDir, owner: owner)
+            configuration.stateOwner = owner
+        } catch {
+            logger.critical("cannot prepare --state-dir \(stateDir): \(error)")
+            throw ExitCode.failure
+        }
         let server = Server(configuration: configuration, logger: logger, metricsExposition: Self.bootstrapMetrics(enabled: admin != nil))
         do {
             try server.start()
@@ -163,6 +173,6 @@ struct ServeCommand: ParsableCommand {
         guard enabled else { return { [] } }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return { registry.emitToBuffer() }
+        return { MetricHelp.adding(to: registry.emitToBuffer()) }
     }
 }

@@ -1,11 +1,20 @@
 import ArgumentParser
 import Glibc
+import Reactor
+import Server
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show what a running `serve` is serving: per domain the policy id, mode, source file and pending errors.",
-        discussion: "Reads the status.json that `serve` rewrites in its --state-dir after every load and reload.")
+        abstract: "Show what a running `serve` is serving: per domain its state, policy id, mode, source and errors.",
+        discussion: """
+        Reads the status.json that `serve` rewrites in its --state-dir after every load and every minute.
+
+        --check exits 0 only when the server that wrote it is running, the file is fresh (--max-age), no source \
+        is unreadable and every domain is served (a valid policy and a usable certificate); otherwise it prints \
+        one FAIL line per problem and exits 1. Add --process-only for container health checks, where one \
+        customer's missing certificate must not get the whole server restarted.
+        """)
 
     @Option(help: "The --state-dir of the running server.")
     var stateDir = ".state"
@@ -13,16 +22,49 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "text or json (the file as written).")
     var format: OutputFormat = .text
 
-    @Flag(help: "Health check: exit 0 when the server has written a readable status, print one line.")
+    @Flag(help: "Health check: exit 0 and print `ok: ...` when healthy, else `FAIL: ...` lines and exit 1.")
     var check = false
+
+    @Flag(help: "With --check: judge only that the server runs and keeps its status fresh.")
+    var processOnly = false
+
+    @Option(help: "With --check: the oldest status accepted, in seconds (the server rewrites it every 60 s).")
+    var maxAge = 180
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func run() throws {
-        let path = stateDir + "/status.json"
-        guard let file = fopen(path, "r") else {
-            throw ValidationError("cannot read \(path): \(String(cString: strerror(errno))) (is `serve` running with --state-dir \(stateDir)?)")
+        let path = joinPath(stateDir, "status.json")
+        guard let text = Self.read(path) else {
+            let reason = String(cString: strerror(errno))
+            let shown = resolvedPath(stateDir).map { joinPath($0, "status.json") } ?? Self.absolute(path)
+            StandardError.print("""
+                \(check ? "FAIL: " : "")cannot read \(shown): \(reason)
+                Is `mta-sts-host serve` running? Point this command at the directory it was given: \
+                mta-sts-host status --state-dir DIR (serve's --state-dir, default .state in its working directory).
+                """)
+            throw ExitCode.failure
         }
+        let status = try StatusTable.decode(json: text)
+        if check {
+            let failures = StatusCheck.failures(status.facts, running: ProcessIdentity.of(pid: status.facts.writer.pid),
+                                                now: time(nil), maxAge: maxAge, processOnly: processOnly)
+            if failures.isEmpty {
+                print(StatusTable.summary(status))
+                return
+            }
+            failures.forEach { print("FAIL: " + TextEscaping.escaped($0)) }
+            throw ExitCode.failure
+        }
+        if format == .json {
+            print(text, terminator: "")
+            return
+        }
+        print(StatusTable.render(status, now: time(nil)))
+    }
+
+    private static func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -31,15 +73,12 @@ struct StatusCommand: ParsableCommand {
             if count == 0 { break }
             bytes += chunk[0..<count]
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if check {
-            print(try StatusTable.summary(json: text))
-            return
-        }
-        if format == .json {
-            print(text, terminator: "")
-            return
-        }
-        print(try StatusTable.render(json: text))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let directory = getcwd(nil, 0) else { return path }
+        defer { free(directory) }
+        return joinPath(String(cString: directory), path)
     }
 }

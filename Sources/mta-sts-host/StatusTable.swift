@@ -1,6 +1,8 @@
 import FoundationEssentials
+import Server
 
-/// Renders status.json as a table for people.
+/// Decodes status.json and renders it as a table for people. Every string from the file is escaped: file names
+/// can hold control characters.
 enum StatusTable {
     struct Status: Decodable {
         struct Certificate: Decodable {
@@ -10,32 +12,47 @@ enum StatusTable {
         }
         struct Domain: Decodable {
             let domain: String
+            let state: String
             let id: String
-            let mode: String
-            let max_age: Int
-            let source: String
+            let mode: String?
+            let max_age: Int?
+            let source: String?
             let certificates: [Certificate]
             let pending_errors: [String]?
         }
         let generated_at: Int
+        let pid: Int32
+        let process_start: UInt64
+        let problems: [String]
         let domains: [Domain]
         let rejected_policy_files: [String]
         let certificate_problems: [String]
+
+        var facts: StatusCheck.Facts {
+            StatusCheck.Facts(generatedAt: generated_at, writer: ProcessIdentity(pid: pid, startTicks: process_start),
+                              problems: problems, domainStates: domains.map { (domain: $0.domain, state: $0.state) },
+                              rejectedPolicyFiles: rejected_policy_files, certificateProblems: certificate_problems)
+        }
+
+        var servedCount: Int { domains.filter { $0.state == DomainState.served.rawValue }.count }
     }
 
-    /// One line: how many domains are served and how many files are rejected.
-    static func summary(json: String) throws -> String {
-        let status = try JSONDecoder().decode(Status.self, from: Data(json.utf8))
-        return "ok: \(status.domains.count) domains served, \(status.rejected_policy_files.count) policy files rejected"
+    static func decode(json: String) throws -> Status {
+        try JSONDecoder().decode(Status.self, from: Data(json.utf8))
     }
 
-    static func render(json: String) throws -> String {
-        let status = try JSONDecoder().decode(Status.self, from: Data(json.utf8))
-        let now = Int(Date().timeIntervalSince1970)
-        var rows = [["DOMAIN", "ID", "MODE", "MAX_AGE", "CERTIFICATE", "SOURCE"]]
+    /// One line for a healthy server: how many domains are served.
+    static func summary(_ status: Status) -> String {
+        "ok: \(status.servedCount) domains served, \(status.rejected_policy_files.count) policy files rejected"
+    }
+
+    static func render(_ status: Status, now: Int) -> String {
+        let escape = TextEscaping.escaped
+        var rows = [["DOMAIN", "STATE", "ID", "MODE", "MAX_AGE", "CERTIFICATE", "SOURCE"]]
         for domain in status.domains {
-            let expiry = domain.certificates.map(\.not_after).min().map { "expires in \(($0 - now) / 86400) d" } ?? "NONE"
-            rows.append([domain.domain, domain.id, domain.mode, "\(domain.max_age)", expiry, domain.source])
+            let expiry = domain.certificates.map(\.not_after).max().map { "expires in \(($0 - now) / 86400) d" } ?? "NONE"
+            rows.append([escape(domain.domain), domain.state, domain.id, domain.mode ?? "-",
+                         domain.max_age.map { "\($0)" } ?? "-", expiry, escape(domain.source ?? "-")])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -43,12 +60,16 @@ enum StatusTable {
         }
         for domain in status.domains {
             guard let errors = domain.pending_errors else { continue }
-            lines.append("\(domain.domain): its file has errors; the last good policy is still served:")
-            lines += errors.map { "  " + $0 }
+            lines.append(domain.state == DomainState.rejectedPolicy.rawValue
+                ? "\(escape(domain.domain)): its file has errors and there is no earlier version to serve:"
+                : "\(escape(domain.domain)): its file has errors; the last good policy is still served:")
+            lines += errors.map { "  " + escape($0) }
         }
-        lines += status.rejected_policy_files.map { "rejected: \($0)" }
-        lines += status.certificate_problems.map { "certificate: \($0)" }
-        lines.append("\(status.domains.count) domains served; status written \(now - status.generated_at) s ago")
+        lines += status.problems.map { "problem: " + escape($0) }
+        lines += status.rejected_policy_files.map { "rejected: " + escape($0) }
+        lines += status.certificate_problems.map { "certificate: " + escape($0) }
+        lines.append("\(status.servedCount) of \(status.domains.count) domains served; status written "
+            + "\(now - status.generated_at) s ago by pid \(status.pid)")
         return lines.joined(separator: "\n")
     }
 }

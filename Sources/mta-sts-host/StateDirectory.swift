@@ -1,0 +1,26 @@
+import Glibc
+import Reactor
+
+/// The `--state-dir` of `serve`: created before the server starts, and handed to the user it drops to, with
+/// everything in it (status.json, --self-signed's CA and certificates), so no root-owned file is left that the
+/// server could no longer replace or read.
+enum StateDirectory {
+    static func prepare(_ path: String, owner: (uid: uid_t, gid: gid_t)?) throws {
+        if mkdir(path, 0o755) != 0, errno != EEXIST { throw SocketError("mkdir \(path)") }
+        guard let owner else { return }
+        try chownTree(path, owner: owner)
+    }
+
+    /// Not through symlinks: a link in the state directory must not hand its target to the user.
+    private static func chownTree(_ path: String, owner: (uid: uid_t, gid: gid_t)) throws {
+        guard lchown(path, owner.uid, owner.gid) == 0 else { throw SocketError("chown \(path)") }
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, let directory = opendir(path) else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            if name == "." || name == ".." { continue }
+            try chownTree(joinPath(path, name), owner: owner)
+        }
+    }
+}
