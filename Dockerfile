@@ -33,7 +33,8 @@ EXPOSE 443
 STOPSIGNAL SIGTERM
 # Binding 443 as a non-root user: set net.ipv4.ip_unprivileged_port_start=443 on the container (see above).
 USER mta-sts
-HEALTHCHECK --interval=30s --timeout=5s CMD ["mta-sts-host", "status", "--state-dir", "/run/mta-sts-host", "--check"]
+# --process-only: a customer domain without a certificate must not get the whole server restarted.
+HEALTHCHECK --interval=30s --timeout=5s CMD ["mta-sts-host", "status", "--state-dir", "/run/mta-sts-host", "--check", "--process-only"]
 ENTRYPOINT ["mta-sts-host", "serve", "--policies", "/policies", "--certs", "/certs", "--state-dir", "/run/mta-sts-host"]
 CMD ["--listen", "[::]:443"]
 
