@@ -2,9 +2,9 @@ import COpenSSL
 import Glibc
 import Reactor
 
-/// Parses certificate/key pairs quickly: one private-key decoder reused for every key, and intermediates shared
-/// between chains (every certbot chain repeats the same one or two), one probe context for OpenSSL's security
-/// level and one chain checker. Not thread-safe: one loader per thread.
+/// Parses and checks certificate/key pairs quickly: one private-key decoder reused for every key, intermediates
+/// shared between chains (every certbot chain repeats the same one or two), and one security-level probe and one
+/// chain checker for all the pairs it loads. Not thread-safe: one loader per thread.
 final class CertificateLoader {
     /// More certificates than a leaf and its intermediates (and a root) need: a bundle or a mistake.
     static let maximumCertificates = 10
@@ -123,7 +123,8 @@ final class CertificateLoader {
 
     private static func warnings(_ pair: CertificateKeyPair, _ chain: ChainCompleteness, now: Int) -> [String] {
         var warnings: [String] = []
-        if case .expiresSoon(let days) = CertificateValidity(notBefore: pair.notBefore, notAfter: pair.notAfter, now: now) {
+        let validity = CertificateValidity(notBefore: pair.notBefore, notAfter: pair.notAfter, now: now)
+        if case .expiresSoon(let days) = validity {
             warnings.append("certificate expires in \(days) days (\(CertificateValidity.utcDate(pair.notAfter))); "
                             + "check that its renewal runs")
         }
@@ -133,7 +134,8 @@ final class CertificateLoader {
 
     /// Where in the file (counted from 1, the leaf being 1) the certificate for `key` is, when it is not first.
     private static func position(ofCertificateFor key: OpaquePointer, in chain: OpaquePointer) -> Int? {
-        for index in 0..<Int(shim_sk_X509_num(chain)) where X509_check_private_key(shim_sk_X509_value(chain, Int32(index)), key) == 1 {
+        for index in 0..<Int(shim_sk_X509_num(chain))
+        where X509_check_private_key(shim_sk_X509_value(chain, Int32(index)), key) == 1 {
             return index + 2
         }
         return nil

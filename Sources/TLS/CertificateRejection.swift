@@ -26,11 +26,14 @@ public struct CertificateRejection: Error, CustomStringConvertible, Sendable {
     public var message: String {
         switch reason {
         case .expired(let notAfter, let now):
-            return "certificate expired on \(CertificateValidity.utcDate(notAfter)) (\((now - notAfter) / 86_400) days ago); renew it"
+            return "certificate expired on \(CertificateValidity.utcDate(notAfter)) "
+                + "(\((now - notAfter) / 86_400) days ago); renew it"
         case .notYetValid(let notBefore):
-            return "certificate not valid until \(CertificateValidity.utcDate(notBefore)); check the clock of the machine that issued it"
+            return "certificate not valid until \(CertificateValidity.utcDate(notBefore)); "
+                + "check the clock of the machine that issued it"
         case .securityLevel(let level, let reasons):
-            return "OpenSSL refuses it at security level \(level): \(reasons.joined(separator: "; "))" + Self.fix(for: reasons)
+            return "OpenSSL refuses it at security level \(level): \(reasons.joined(separator: "; "))"
+                + Self.fix(for: reasons)
         case .outOfOrder(let position, let count):
             return "certificates out of order: the private key belongs to certificate \(position) of \(count), not the "
                 + "first; put the leaf first, then the intermediates"
@@ -51,7 +54,9 @@ public struct CertificateRejection: Error, CustomStringConvertible, Sendable {
     }
 
     private static func fix(for reasons: [String]) -> String {
-        if reasons.contains(where: { $0.hasSuffix("key too small") }) { return "; use an RSA key of 2048 bits or more, or ECDSA P-256" }
+        if reasons.contains(where: { $0.hasSuffix("key too small") }) {
+            return "; use an RSA key of 2048 bits or more, or ECDSA P-256"
+        }
         if reasons.contains(where: { $0.hasSuffix("md too weak") }) { return "; have it reissued signed with SHA-256" }
         return ""
     }

@@ -97,7 +97,9 @@ struct CertificateDirectoryTests {
         // Five days before expiry: served, with a warning.
         let soon = CertificateDirectory.load(directory: root, now: pair.notAfter - 5 * 86_400 - 60)
         #expect(soon.pairs.count == 1)
-        #expect(soon.pairWarnings.contains { $0.certificatePath == site + "/tls.crt" && $0.message.hasPrefix("certificate expires in 5 days") })
+        #expect(soon.pairWarnings.contains {
+            $0.certificatePath == site + "/tls.crt" && $0.message.hasPrefix("certificate expires in 5 days")
+        })
         #expect(soon.warnings.contains { $0.hasPrefix(site + "/tls.crt: certificate expires in 5 days") })
 
         // The leaf moved behind its issuer: rejected, and the previous pair keeps serving.

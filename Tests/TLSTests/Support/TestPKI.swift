@@ -87,7 +87,9 @@ struct TestPKI {
     }
 
     func symlink(_ target: String, at name: String) throws -> String {
-        guard Glibc.symlink(target, path(name)) == 0 else { throw TestFailure("symlink \(name): \(String(cString: strerror(errno)))") }
+        guard Glibc.symlink(target, path(name)) == 0 else {
+            throw TestFailure("symlink \(name): \(String(cString: strerror(errno)))")
+        }
         return path(name)
     }
 
