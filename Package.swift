@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "MTASTSTests", dependencies: ["MTASTS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
     ]
 )

@@ -81,13 +81,14 @@ public enum CatalogLoader {
         }
         certificateLoad.wait()
         let certificates = certificateResult.value!
-        report.certificateProblems = certificates.problems
+        // An unlisted root is one problem of the load (below), not a problem of some certificate.
+        report.certificateProblems = certificates.rootError == nil ? certificates.problems : []
         report.certificateWarnings = certificates.warnings
         report.keptPreviousCertificates = certificates.keptPrevious
         report.certificatesParsed = certificates.parsedCount
         report.certificatesDeferred = certificates.deferredCount
         report.certificatesAttempted = certificates.attempted
-        report.certificatesRejected = certificates.rejectedCount
+        report.certificatesRejected = certificates.rejectedPairs.count
         let pairs = keepingUnreadable(certificates, previous: previous?.certificates.pairs ?? [],
                                       root: configuration.certificatesDirectory, report: &report)
         let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: pairs),
@@ -101,7 +102,8 @@ public enum CatalogLoader {
     static func keepingUnreadable(_ loaded: CertificateDirectory.LoadResult, previous: [CertificateKeyPair], root: String,
                                   report: inout Report) -> [CertificateKeyPair] {
         if let rootError = loaded.rootError {
-            report.problems.append("\(rootError); keeping \(previous.count) certificates from the last good load")
+            report.problems.append("cannot read certificate directory \(root): \(String(cString: strerror(rootError.errno))); "
+                + "keeping \(previous.count) certificates from the last good load")
             return previous
         }
         var pairs = loaded.pairs

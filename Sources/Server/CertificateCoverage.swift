@@ -4,9 +4,6 @@ import TLS
 /// What `check --certs` adds: policies senders cannot fetch for want of a certificate, certificates that are
 /// about to expire or would not load, and private keys other users can read.
 public enum CertificateCoverage {
-    /// Certificates expiring within this many days are reported (certbot renews at 30 days left).
-    public static let expiryWarningDays = 14
-
     /// Which certificate files serve each policy's `mta-sts.` host (empty when none does), by policy path.
     public static func servingFiles(policies: [LoadedPolicy], certificates: CertificateDirectory.LoadResult)
         -> [(policy: LoadedPolicy, host: String, files: [String])] {
@@ -18,7 +15,7 @@ public enum CertificateCoverage {
     }
 
     public static func diagnostics(policies: [LoadedPolicy], certificates: CertificateDirectory.LoadResult,
-                                   directory: String, now: Int) -> [PolicyFileDiagnostic] {
+                                   directory: String) -> [PolicyFileDiagnostic] {
         var found: [PolicyFileDiagnostic] = []
         let index = CertificateIndex(pairs: certificates.pairs)
         for policy in policies {
@@ -29,26 +26,28 @@ public enum CertificateCoverage {
                 message: "no certificate in \(directory) covers \(host): senders cannot fetch this policy",
                 fix: "add a certificate whose subjectAltName includes \(host) (or *.\(policy.domain))")))
         }
-        for pair in certificates.pairs {
-            let days = (pair.notAfter - now) / 86400
-            if pair.notAfter <= now {
-                found.append(PolicyFileDiagnostic(path: pair.certificatePath, diagnostic: Diagnostic(
-                    severity: .error, line: 0, column: 0, message: "certificate expired \(-days) days ago",
-                    fix: "renew it (certbot renew, or your ACME client)")))
-            } else if days < expiryWarningDays {
-                found.append(PolicyFileDiagnostic(path: pair.certificatePath, diagnostic: Diagnostic(
-                    severity: .warning, line: 0, column: 0, message: "certificate expires in \(days) days",
-                    fix: "check that its renewal runs")))
-            }
+        // Expiring soon and incomplete chains: the pair serves, with a warning (an error with --strict).
+        for warning in certificates.pairWarnings {
+            found.append(PolicyFileDiagnostic(path: warning.certificatePath, diagnostic: Diagnostic(
+                severity: .warning, line: 0, column: 0, message: warning.message)))
         }
         for keyPath in certificates.keysReadableByOthers {
             found.append(PolicyFileDiagnostic(path: keyPath, diagnostic: Diagnostic(
                 severity: .warning, line: 0, column: 0, message: "private key is readable by other users",
                 fix: "chmod 600 \(keyPath)")))
         }
-        for problem in certificates.problems {
+        for rejected in certificates.rejectedPairs {
+            found.append(PolicyFileDiagnostic(path: rejected.certificatePath, diagnostic: Diagnostic(
+                severity: .error, line: 0, column: 0, message: "not used: " + rejected.message)))
+        }
+        let unreadable = (certificates.rootError.map { [$0] } ?? []) + certificates.unreadableDirectories
+        for error in unreadable {
+            found.append(PolicyFileDiagnostic(path: error.path, diagnostic: Diagnostic(
+                severity: .error, line: 0, column: 0, message: "\(error)")))
+        }
+        for link in certificates.symlinksNotFollowed {
             found.append(PolicyFileDiagnostic(path: directory, diagnostic: Diagnostic(
-                severity: .error, line: 0, column: 0, message: problem)))
+                severity: .warning, line: 0, column: 0, message: link)))
         }
         return found
     }

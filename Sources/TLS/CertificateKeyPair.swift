@@ -10,8 +10,13 @@ public final class CertificateKeyPair: @unchecked Sendable {
     /// DNS names from the subjectAltName extension, lower-cased; wildcards kept as `*.parent`.
     public let dnsNames: [String]
     public let keyType: KeyType
+    /// Start of validity as seconds since the epoch.
+    public let notBefore: Int
     /// Expiry as seconds since the epoch.
     public let notAfter: Int
+    /// Whether the file carries the chain up to a trust anchor (see `ChainCompleteness`); an incomplete pair is
+    /// served, with a warning.
+    public let chainIsComplete: Bool
     /// The certificate and key files as they were when read (for incremental reloads).
     public let signature: [FileSignature?]
     /// What the two files held (a changed signature with the same bytes reuses this pair).
@@ -22,9 +27,10 @@ public final class CertificateKeyPair: @unchecked Sendable {
     let chain: OpaquePointer
     let key: OpaquePointer
 
-    /// Loads a PEM chain (leaf first) and a PEM private key; fails when they do not match.
-    public convenience init(certificatePath: String, keyPath: String) throws {
-        let pair = try CertificateLoader().load(certificatePath: certificatePath, keyPath: keyPath).pair
+    /// Loads a PEM chain (leaf first) and a PEM private key; fails when they do not match or the certificate is
+    /// refused (`CertificateRejection`) at `now`.
+    public convenience init(certificatePath: String, keyPath: String, now: Int = Int(time(nil))) throws {
+        let pair = try CertificateLoader().load(certificatePath: certificatePath, keyPath: keyPath, now: now).pair
         self.init(sharing: pair, signature: pair.signature)
     }
 
@@ -38,12 +44,12 @@ public final class CertificateKeyPair: @unchecked Sendable {
         _ = EVP_PKEY_up_ref(pair.key)
         self.init(certificatePath: pair.certificatePath, keyPath: pair.keyPath, signature: signature,
                   contentDigest: pair.contentDigest, leaf: pair.leaf, chain: X509_chain_up_ref(pair.chain),
-                  key: pair.key)
+                  key: pair.key, chainIsComplete: pair.chainIsComplete)
     }
 
     /// Takes ownership of one reference to each OpenSSL object.
     init(certificatePath: String, keyPath: String, signature: [FileSignature?], contentDigest: FileContentDigest,
-         leaf: OpaquePointer, chain: OpaquePointer, key: OpaquePointer) {
+         leaf: OpaquePointer, chain: OpaquePointer, key: OpaquePointer, chainIsComplete: Bool) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
         self.signature = signature
@@ -51,8 +57,10 @@ public final class CertificateKeyPair: @unchecked Sendable {
         self.leaf = leaf
         self.chain = chain
         self.key = key
+        self.chainIsComplete = chainIsComplete
         self.dnsNames = Self.dnsNames(of: leaf)
-        self.notAfter = Self.expiry(of: leaf)
+        self.notBefore = Self.seconds(X509_get0_notBefore(leaf))
+        self.notAfter = Self.seconds(X509_get0_notAfter(leaf))
         switch EVP_PKEY_get_base_id(key) {
         case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS: keyType = .rsa
         case EVP_PKEY_EC: keyType = .ecdsa
@@ -82,9 +90,10 @@ public final class CertificateKeyPair: @unchecked Sendable {
         return names
     }
 
-    private static func expiry(of certificate: OpaquePointer) -> Int {
+    /// A certificate time as seconds since the epoch; 0 (long expired, long valid) when OpenSSL cannot read it.
+    private static func seconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int {
         var parts = tm()
-        guard ASN1_TIME_to_tm(X509_get0_notAfter(certificate), &parts) == 1 else { return 0 }
+        guard ASN1_TIME_to_tm(time, &parts) == 1 else { return 0 }
         return Int(timegm(&parts))
     }
 }

@@ -1,15 +1,25 @@
 import COpenSSL
 import Glibc
+import Reactor
 
-/// Parses certificate/key pairs quickly: one private-key decoder reused for every key, and intermediates shared
-/// between chains (every certbot chain repeats the same one or two). Not thread-safe: one loader per thread.
+/// Parses and checks certificate/key pairs quickly: one private-key decoder reused for every key, intermediates
+/// shared between chains (every certbot chain repeats the same one or two), and one security-level probe and one
+/// chain checker for all the pairs it loads. Not thread-safe: one loader per thread.
 final class CertificateLoader {
+    /// More certificates than a leaf and its intermediates (and a root) need: a bundle or a mistake.
+    static let maximumCertificates = 10
+    /// Ten certificates with 4096-bit RSA keys fit in well under this.
+    static let maximumFileBytes = 64 * 1024
+
     private let keyOutput = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
     private let keyDecoder: OpaquePointer?
     /// Parsed certificates by their PEM text; only chain certificates (not leaves) are looked up.
     private var intermediates: [Substring: OpaquePointer] = [:]
+    private let probe = SecurityLevelProbe()
+    private let chainChecker: ChainChecker
 
-    init() {
+    init(trustAnchors: TrustAnchors = .shared) {
+        chainChecker = ChainChecker(trustAnchors: trustAnchors)
         keyOutput.initialize(to: nil)
         keyDecoder = shim_private_key_decoder(keyOutput)
     }
@@ -25,12 +35,20 @@ final class CertificateLoader {
         /// False when `earlier` was returned again.
         let parsed: Bool
         let keyReadableByOthers: Bool
+        /// What does not stop the pair from serving but needs the operator: near expiry, chain incomplete.
+        let warnings: [String]
     }
 
     /// Parses the pair, or returns `earlier` again (under the new file signature) when both files still hold the
-    /// bytes it was parsed from.
-    func load(certificatePath: String, keyPath: String, earlier: CertificateKeyPair? = nil) throws -> Loaded {
+    /// bytes it was parsed from. Refuses (`CertificateRejection`) a pair that cannot serve well at `now`: outside
+    /// its validity, refused by OpenSSL's security level, leaf not first, chain too large, key not matching.
+    func load(certificatePath: String, keyPath: String, earlier: CertificateKeyPair? = nil,
+              now: Int = Int(time(nil))) throws -> Loaded {
         let certificateFile = try Self.contents(of: certificatePath)
+        guard certificateFile.bytes.count <= Self.maximumFileBytes else {
+            throw CertificateRejection(certificatePath: certificatePath,
+                                       reason: .fileTooLarge(bytes: certificateFile.bytes.count))
+        }
         var keyFile = try Self.contents(of: keyPath)
         // Key material does not linger in our heap.
         defer { keyFile.bytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
@@ -38,10 +56,17 @@ final class CertificateLoader {
         let keyReadableByOthers = keyFile.mode & S_IROTH != 0
         let digest = FileContentDigest(certificate: certificateFile.bytes, key: keyFile.bytes)
         if let earlier, earlier.contentDigest == digest {
-            return Loaded(pair: earlier.withSignature(signature), parsed: false, keyReadableByOthers: keyReadableByOthers)
+            // Time has passed since it was parsed: the same bytes may have expired meanwhile.
+            try Self.checkValidity(earlier, now: now)
+            let chain = chainChecker.check(leaf: earlier.leaf, chain: earlier.chain)
+            return Loaded(pair: earlier.withSignature(signature), parsed: false,
+                          keyReadableByOthers: keyReadableByOthers, warnings: Self.warnings(earlier, chain, now: now))
         }
         ERR_clear_error()
         let blocks = PEMBlocks.certificates(in: String(decoding: certificateFile.bytes, as: UTF8.self))
+        guard blocks.count <= Self.maximumCertificates else {
+            throw CertificateRejection(certificatePath: certificatePath, reason: .tooManyCertificates(count: blocks.count))
+        }
         guard let leafBlock = blocks.first, let leaf = Self.parseCertificate(leafBlock) else {
             ERR_clear_error()
             throw TLSError("no readable certificate in \(certificatePath)", reasons: [])
@@ -59,13 +84,67 @@ final class CertificateLoader {
             throw TLSError.drain("cannot read a private key from \(keyPath)")
         }
         guard X509_check_private_key(leaf, key) == 1 else {
+            let position = Self.position(ofCertificateFor: key, in: chain)
             X509_free(leaf); shim_sk_X509_pop_free(chain); EVP_PKEY_free(key)
             ERR_clear_error()
-            throw TLSError("private key \(keyPath) does not match certificate \(certificatePath)", reasons: [])
+            if let position {
+                throw CertificateRejection(certificatePath: certificatePath,
+                                           reason: .outOfOrder(position: position, count: blocks.count))
+            }
+            throw CertificateRejection(certificatePath: certificatePath, reason: .keyMismatch(
+                key: Self.shownPath(keyPath), certificate: Self.shownPath(certificatePath)))
         }
+        let completeness = chainChecker.check(leaf: leaf, chain: chain)
+        // From here the pair owns the OpenSSL objects: a rejection below frees them with it.
         let pair = CertificateKeyPair(certificatePath: certificatePath, keyPath: keyPath, signature: signature,
-                                      contentDigest: digest, leaf: leaf, chain: chain, key: key)
-        return Loaded(pair: pair, parsed: true, keyReadableByOthers: keyReadableByOthers)
+                                      contentDigest: digest, leaf: leaf, chain: chain, key: key,
+                                      chainIsComplete: completeness == .complete)
+        try Self.checkValidity(pair, now: now)
+        if let reasons = probe.refusal(leaf: leaf, key: key, chain: chain) {
+            throw CertificateRejection(certificatePath: certificatePath,
+                                       reason: .securityLevel(level: probe.securityLevel, reasons: reasons))
+        }
+        return Loaded(pair: pair, parsed: true, keyReadableByOthers: keyReadableByOthers,
+                      warnings: Self.warnings(pair, completeness, now: now))
+    }
+
+    private static func checkValidity(_ pair: CertificateKeyPair, now: Int) throws {
+        switch CertificateValidity(notBefore: pair.notBefore, notAfter: pair.notAfter, now: now) {
+        case .expired:
+            throw CertificateRejection(certificatePath: pair.certificatePath,
+                                       reason: .expired(notAfter: pair.notAfter, now: now))
+        case .notYetValid:
+            throw CertificateRejection(certificatePath: pair.certificatePath,
+                                       reason: .notYetValid(notBefore: pair.notBefore))
+        case .valid, .expiresSoon:
+            break
+        }
+    }
+
+    private static func warnings(_ pair: CertificateKeyPair, _ chain: ChainCompleteness, now: Int) -> [String] {
+        var warnings: [String] = []
+        let validity = CertificateValidity(notBefore: pair.notBefore, notAfter: pair.notAfter, now: now)
+        if case .expiresSoon(let days) = validity {
+            warnings.append("certificate expires in \(days) days (\(CertificateValidity.utcDate(pair.notAfter))); "
+                            + "check that its renewal runs")
+        }
+        if let warning = chain.warning { warnings.append(warning) }
+        return warnings
+    }
+
+    /// Where in the file (counted from 1, the leaf being 1) the certificate for `key` is, when it is not first.
+    private static func position(ofCertificateFor key: OpaquePointer, in chain: OpaquePointer) -> Int? {
+        for index in 0..<Int(shim_sk_X509_num(chain))
+        where X509_check_private_key(shim_sk_X509_value(chain, Int32(index)), key) == 1 {
+            return index + 2
+        }
+        return nil
+    }
+
+    /// The path as given, and where it really leads when symlinks are involved: `live/x/privkey.pem (-> /etc/...)`.
+    private static func shownPath(_ path: String) -> String {
+        guard let resolved = resolvedPath(path), resolved != path else { return path }
+        return "\(path) (-> \(resolved))"
     }
 
     /// A new reference to the shared copy of a chain certificate.
@@ -137,32 +216,5 @@ final class CertificateLoader {
         guard filled <= limit else { throw TLSError("\(path) is over 1 MiB: not a certificate or key file", reasons: []) }
         bytes.removeLast(bytes.count - filled)
         return FileContents(bytes: bytes, signature: FileSignature(info), mode: info.st_mode)
-    }
-}
-
-/// The `-----BEGIN CERTIFICATE-----` blocks of a PEM file, in order (pure, for tests).
-enum PEMBlocks {
-    static func certificates(in text: String) -> [Substring] {
-        let begin = Array("-----BEGIN CERTIFICATE-----".utf8), end = Array("-----END CERTIFICATE-----".utf8)
-        let bytes = Array(text.utf8)
-        var blocks: [Substring] = []
-        var position = 0
-        while let start = find(begin, in: bytes, from: position), let stop = find(end, in: bytes, from: start + begin.count) {
-            let upper = stop + end.count
-            let lower = text.utf8.index(text.utf8.startIndex, offsetBy: start)
-            blocks.append(Substring(text.utf8[lower..<text.utf8.index(lower, offsetBy: upper - start)]))
-            position = upper
-        }
-        return blocks
-    }
-
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, bytes.count >= needle.count else { return nil }
-        var index = start
-        while index <= bytes.count - needle.count {
-            if bytes[index] == first, bytes[index..<index + needle.count].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

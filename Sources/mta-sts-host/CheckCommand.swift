@@ -55,7 +55,7 @@ struct CheckCommand: ParsableCommand {
         guard let certs else { return nil }
         let certificates = CertificateDirectory.load(directory: certs)
         for item in CertificateCoverage.diagnostics(policies: report.policies, certificates: certificates,
-                                                    directory: certs, now: time(nil)) {
+                                                    directory: certs) {
             report.add(item.diagnostic, path: item.path)
         }
         return CertificateCoverage.servingFiles(policies: report.policies, certificates: certificates).map {

@@ -39,7 +39,7 @@ def test_check_warns_about_certificates_expiring_within_14_days(binary, ca, tmp_
 
     result = check(binary, "--policies", tmp_path / "policies", "--certs", certs)
     assert result.returncode == 0, result.stdout
-    days = re.search(rf"^{re.escape(str(cert))}: warning: certificate expires in (\d+) days$", result.stdout, re.M)
+    days = re.search(rf"^{re.escape(str(cert))}: warning: certificate expires in (\d+) days \(", result.stdout, re.M)
     assert days and int(days.group(1)) <= 7, result.stdout
 
     strict = check(binary, "--policies", tmp_path / "policies", "--certs", certs, "--strict")

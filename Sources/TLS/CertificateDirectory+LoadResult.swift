@@ -1,0 +1,49 @@
+import Glibc
+
+extension CertificateDirectory {
+    /// A message about one pair, by its certificate file.
+    public struct PairMessage: Sendable, Equatable, CustomStringConvertible {
+        public let certificatePath: String
+        public let message: String
+
+        public var description: String { "\(certificatePath): \(message)" }
+    }
+
+    public struct LoadResult: Sendable {
+        public var pairs: [CertificateKeyPair] = []
+        /// Set when the root itself could not be listed (gone, not a directory, no permission): the result is then
+        /// empty, and the caller should keep the pairs of its last good load.
+        public var rootError: DirectoryError?
+        /// One line per pair that was skipped or kept from before (and one for an unreadable root).
+        public var problems: [String] = []
+        /// Pairs read in this pass and refused (`CertificateRejection` or unreadable), with why.
+        public var rejectedPairs: [PairMessage] = []
+        /// Pairs read in this pass and served, with what needs the operator: near expiry, chain incomplete.
+        public var pairWarnings: [PairMessage] = []
+        /// `<link>: directory symlink leaves <root>; not followed`, once per link.
+        public var symlinksNotFollowed: [String] = []
+        /// `cannot read directory <path>: <reason>` for each directory below the root that could not be read.
+        public var unreadableDirectories: [DirectoryError] = []
+        /// Key files whose mode lets other users read them.
+        public var keysReadableByOthers: [String] = []
+        /// Every warning for the log: readable keys, pair warnings, symlinks not followed, unreadable directories.
+        public var warnings: [String] {
+            keysReadableByOthers.map { "\($0): private key is readable by other users; chmod 600 it" }
+                + pairWarnings.map(\.description) + symlinksNotFollowed + unreadableDirectories.map(\.description)
+        }
+        /// Pairs parsed afresh (the rest were reused: same file signature, or same bytes).
+        public var parsedCount = 0
+        /// Certificate files whose new content was rejected while the previous pair stays in service.
+        public var keptPrevious: [String] = []
+        /// Changed pairs left for a later pass by `parseLimit` (their previous pair, if any, still serves).
+        public var deferredCount = 0
+        /// Pairs this pass read afresh (parsed, found unchanged in content, or failed).
+        public var attempted: [Candidate] = []
+    }
+
+    public struct DirectoryError: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let errno: Int32
+        public var description: String { "cannot read directory \(path): \(String(cString: strerror(errno)))" }
+    }
+}
