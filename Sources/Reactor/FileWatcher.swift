@@ -27,8 +27,8 @@ public final class FileWatcher {
     private let writeDeadline: DispatchSourceTimer
     /// Watch descriptors to the directories they watch inside the roots' trees, to name each event's path.
     private var directories: [Int32: WatchedDirectory] = [:]
-    /// Watch descriptors of the directories holding roots, to the indexes of the roots they hold.
-    private var holders: [Int32: [Int]] = [:]
+    /// Watch descriptors of the directories holding roots (or their targets), to the names followed in them.
+    private var holders: [Int32: Set<String>] = [:]
     /// `excluding`, resolved at the latest scan (a state directory may be created after the watcher).
     private var excluded: [String] = []
     private var warnedLinks: Set<String> = []
@@ -105,7 +105,7 @@ public final class FileWatcher {
     private func rescan() -> [String] {
         excluded = excluding.map(resolvedPathAllowingMissing)
         var found: [Int32: WatchedDirectory] = [:]
-        var foundHolders: [Int32: [Int]] = [:]
+        var foundHolders: [Int32: Set<String>] = [:]
         var replaced: [String] = []
         for index in roots.indices {
             let root = roots[index]
@@ -116,9 +116,10 @@ public final class FileWatcher {
                 writes.forget(under: root.path)
                 roots[index].identity = identity
             }
-            if let holder = root.holder {
-                let watch = inotify_add_watch(descriptor, holder.directory, Self.holderMask)
-                if watch >= 0 { foundHolders[watch, default: []].append(index) }
+            if let resolved = resolvedPath(root.path) { roots[index].resolved = resolved }
+            for entry in roots[index].followedEntries {
+                let watch = inotify_add_watch(descriptor, entry.directory, Self.holderMask)
+                if watch >= 0 { foundHolders[watch, default: []].insert(entry.name) }
             }
             let tree = walk(root)
             roots[index].watch = tree.first?.0
@@ -193,8 +194,8 @@ public final class FileWatcher {
             return false
         }
         var noted = false
-        if let held = holders[event.wd], held.contains(where: { roots[$0].holder?.name == name }) {
-            // A root's name was created, deleted or renamed: the next scan sees whether it is another directory.
+        if mask & UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) != 0, holders[event.wd]?.contains(name) == true {
+            // A root (or its target) was created, deleted or renamed: the next scan sees whether it is another directory.
             changes.isComplete = false
             noted = true
         }

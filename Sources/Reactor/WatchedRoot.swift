@@ -7,6 +7,9 @@ struct WatchedRoot: Sendable {
     let path: String
     /// The directory holding the root and the root's name in it; nil for `/`, `.` and `..` (no entry to follow).
     let holder: (directory: String, name: String)?
+    /// Where the root led at the latest scan that found it. When the root is a symlink, the directory holding its
+    /// target is followed as well: a target deleted and made again is the root coming back.
+    var resolved: String?
     /// Of the directory whose tree is watched now; nil while the root is missing.
     var identity: FileIdentity?
     /// The root directory's own watch. When the kernel drops it (the directory was deleted) nothing is watched any
@@ -16,6 +19,12 @@ struct WatchedRoot: Sendable {
     init(path: String) {
         self.path = path
         holder = Self.split(path)
+    }
+
+    /// The entries whose creation, deletion or renaming may make the root another directory: the root's own, and
+    /// its target's.
+    var followedEntries: [(directory: String, name: String)] {
+        [holder, resolved.flatMap(Self.split)].compactMap { $0 }
     }
 
     /// `a/b/` -> (`a`, `b`), `b` -> (`.`, `b`), `/b` -> (`/`, `b`).

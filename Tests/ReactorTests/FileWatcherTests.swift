@@ -63,6 +63,21 @@ struct FileWatcherTests {
         #expect(tree.change { $0.paths.contains(root + "/tls.crt") } != nil)
     }
 
+    @Test func symlinkedRootWhoseTargetIsDeletedAndRecreatedIsWatchedAgain() throws {
+        let tree = WatchedTree()
+        tree.makeDirectory("srv")
+        tree.makeDirectory("srv/policies")
+        tree.symlink("srv/policies", at: "policies")
+        try tree.watch(["policies"])
+        let root = tree.path("policies")
+        tree.remove("srv/policies")
+        #expect(tree.change { !$0.isComplete } != nil)
+        tree.makeDirectory("srv/policies")
+        #expect(tree.change { !$0.replacedRoots.isEmpty }?.replacedRoots == [root])
+        tree.write("srv/policies/example.com.txt", "version: STSv1\n")
+        #expect(tree.change { $0.paths.contains(root + "/example.com.txt") } != nil)
+    }
+
     @Test func rootSwappedWithMvTIsFollowedAndTheOldTargetLetGo() throws {
         let tree = WatchedTree()
         tree.makeDirectory("A")
