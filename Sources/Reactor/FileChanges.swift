@@ -13,7 +13,4 @@ public struct FileChanges: Sendable, Equatable {
         self.isComplete = isComplete
         self.replacedRoots = replacedRoots
     }
-
-    /// Whether there is anything to report.
-    var isEmpty: Bool { paths.isEmpty && isComplete && replacedRoots.isEmpty }
 }
