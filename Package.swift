@@ -50,6 +50,7 @@ let package = Package(
 
         .testTarget(name: "MTASTSTests", dependencies: ["MTASTS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
     ]
