@@ -28,6 +28,8 @@ public enum CatalogLoader {
         public var problems: [String] = []
         /// Certificate pairs that failed to load in this pass (expired, mismatched, unusable, unreadable).
         public var certificatesRejected = 0
+        /// `<link>: directory symlink leaves <root>; not followed`, for each such link met by the walk.
+        public var symlinksNotFollowed: [String] = []
 
         public var hasProblems: Bool {
             !rejectedPolicyFiles.isEmpty || !certificateProblems.isEmpty || !problems.isEmpty
@@ -89,6 +91,7 @@ public enum CatalogLoader {
         report.certificatesDeferred = certificates.deferredCount
         report.certificatesAttempted = certificates.attempted
         report.certificatesRejected = certificates.rejectedPairs.count
+        report.symlinksNotFollowed = certificates.symlinksNotFollowed
         let pairs = keepingUnreadable(certificates, previous: previous?.certificates.pairs ?? [],
                                       root: configuration.certificatesDirectory, report: &report)
         let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: pairs),

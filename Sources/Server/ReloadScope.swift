@@ -4,7 +4,10 @@ import Reactor
 enum ReloadScope {
     /// The policy file names to read again, when the events touched nothing but files directly in the policies
     /// directory; nil when anything else changed (certificates, subdirectories, Kubernetes `..data`, lost events).
-    static func policyNames(in changes: FileChanges, configuration: ServerConfiguration) -> [String]? {
+    /// Names in `beingWritten` (full paths) are left out: written again since their close, they are read at the
+    /// next one.
+    static func policyNames(in changes: FileChanges, configuration: ServerConfiguration,
+                            beingWritten: Set<String> = []) -> [String]? {
         guard changes.isComplete else { return nil }
         let policies = trimmed(configuration.policiesDirectory)
         var names: [String] = []
@@ -14,6 +17,7 @@ enum ReloadScope {
             // `..data` and `..2024_...` are a Kubernetes volume swapping all its files at once.
             if name.hasPrefix("..") { return nil }
             switch PolicyDirectory.classify(name) {
+            case .policy where beingWritten.contains(path): continue
             case .policy: names.append(name)
             case .ignored: continue
             case .other: return nil

@@ -28,6 +28,7 @@ public final class Server: @unchecked Sendable {
     private lazy var statusPublisher = StatusPublisher(
         queue: reporting, stateDirectory: configuration.stateDirectory, owner: configuration.stateOwner,
         logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } })
+    private let warnedOnce = Mutex<Set<String>>([])
     /// Each domain's state after the last load; touched only on the reporting queue.
     private var lastStates: [String: DomainState] = [:]
     private let metricsExposition: @Sendable () -> [UInt8]
@@ -114,11 +115,19 @@ public final class Server: @unchecked Sendable {
 
     /// SIGHUP reloads, SIGTERM and SIGINT stop gracefully (a second one exits at once), file changes reload.
     private func watchSignalsAndFiles() {
-        signals.watch(SIGHUP, queue: control) { [self] in reload(trigger: "SIGHUP") }
+        signals.watch(SIGHUP, queue: control) { [self] in
+            // A root replaced where no event reaches (a symlink swapped further up) is picked up here.
+            for root in watcher?.refreshRoots() ?? [] { logger.notice("watching \(root) again: it was replaced") }
+            reload(trigger: "SIGHUP")
+        }
         if configuration.watch {
             do {
                 watcher = try FileWatcher(roots: [configuration.policiesDirectory, configuration.certificatesDirectory],
-                                          queue: control) { [self] in reload(trigger: "file change", changes: $0) }
+                                          excluding: configuration.excludedPaths, queue: control,
+                                          onWarning: { [self] in warnOnce($0) }) { [self] changes in
+                    for root in changes.replacedRoots { logger.notice("watching \(root) again: it was replaced") }
+                    reload(trigger: "file change", changes: changes)
+                }
             } catch {
                 logger.error("cannot watch for file changes (\(error)); reload with SIGHUP")
             }
@@ -142,13 +151,16 @@ public final class Server: @unchecked Sendable {
             let started = MonotonicClock.milliseconds()
             do {
                 let next: Catalog, report: CatalogLoader.Report
-                if let changes, let catalog, let names = ReloadScope.policyNames(in: changes, configuration: configuration) {
+                // Files whose writer has not closed them keep their previous version until it has.
+                let beingWritten = watcher?.pathsBeingWritten ?? []
+                if let changes, let catalog, let names = ReloadScope.policyNames(in: changes, configuration: configuration,
+                                                                               beingWritten: beingWritten) {
                     guard !names.isEmpty else { return }  // editor swap files and the like
                     (next, report) = CatalogLoader.reloadPolicies(named: names, directory: configuration.policiesDirectory,
                                                                   previous: catalog, previousReport: lastReport)
                 } else {
                     (next, report) = try CatalogLoader.load(configuration, previous: catalog,
-                                                            attemptedBefore: attemptedBefore)
+                                                            attemptedBefore: attemptedBefore, beingWritten: beingWritten)
                 }
                 // Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
@@ -298,8 +310,15 @@ public final class Server: @unchecked Sendable {
         }
     }
 
+    /// A warning about the configuration rather than an event (a symlink leaving the tree): said once, however
+    /// often the walk meets it.
+    private func warnOnce(_ text: String) {
+        if warnedOnce.withLock({ $0.insert(text).inserted }) { logger.warning("\(text)") }
+    }
+
     private func log(_ report: CatalogLoader.Report) {
         report.problems.forEach { logger.error("\($0)") }
+        report.symlinksNotFollowed.forEach(warnOnce)
         for item in report.policyDiagnostics {
             let line = "\(item)"
             item.diagnostic.severity == .error ? logger.error("\(line)") : logger.warning("\(line)")

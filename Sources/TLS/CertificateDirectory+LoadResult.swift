@@ -26,10 +26,11 @@ extension CertificateDirectory {
         public var unreadableDirectories: [DirectoryError] = []
         /// Key files whose mode lets other users read them.
         public var keysReadableByOthers: [String] = []
-        /// Every warning for the log: readable keys, pair warnings, symlinks not followed, unreadable directories.
+        /// The warnings about pairs for the log: readable keys, then pair warnings (symlinks not followed and
+        /// unreadable directories are the caller's to report: once per link, and as load problems).
         public var warnings: [String] {
             keysReadableByOthers.map { "\($0): private key is readable by other users; chmod 600 it" }
-                + pairWarnings.map(\.description) + symlinksNotFollowed + unreadableDirectories.map(\.description)
+                + pairWarnings.map(\.description)
         }
         /// Pairs parsed afresh (the rest were reused: same file signature, or same bytes).
         public var parsedCount = 0
