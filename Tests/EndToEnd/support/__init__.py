@@ -10,4 +10,6 @@
 - `h2client`: a raw HTTP/2 client over `ssl` that sends those bytes and parses every frame it receives.
 - `procfs`: the server's resident memory and TCP socket states, from /proc.
 - `checks`: assertions shared by several test modules.
+- `safety`: for the operator-safety tests: a world where every domain is served, `reloaded` lines of the text log,
+  the server's inotify watches, admin metrics, and the CLI.
 """
