@@ -82,6 +82,9 @@ public final class Server: @unchecked Sendable {
             listening.append(try admin.start(adminAddress))
             self.admin = admin
         }
+        // Serving already; once ready, /status, /metrics and status.json describe what is served.
+        installed(catalog, report: report)
+        reporting.sync {}
         isReady.store(true, ordering: .relaxed)
         if let readyFile = configuration.readyFile {
             // Tells scripts and tests where the server listens, once it accepts: one address per line.
@@ -103,8 +106,6 @@ public final class Server: @unchecked Sendable {
         for domain in catalog.uncoveredDomains {
             logger.warning("no certificate covers \(Catalog.hostName(forDomain: domain)): senders cannot fetch the policy of \(domain)")
         }
-        // Already serving; the status document and metrics follow on the reporting queue.
-        installed(catalog, report: report)
         return bound
     }
 
@@ -215,8 +216,8 @@ public final class Server: @unchecked Sendable {
             let states = DomainHealth.states(next, rejectedPolicyFiles: report.rejectedPolicyFiles, now: time(nil))
             warnAboutLostCertificates(before: lastStates, after: states)
             lastStates = states
-            statusPublisher.loaded(next, report: report, states: states)
             metrics.loaded(next, report: report, states: states)
+            statusPublisher.loaded(next, report: report, states: states)
         }
         if certificateExpiryRefresh == nil {
             // Remaining lifetimes drift between reloads: refresh them every minute.

@@ -50,26 +50,29 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
 
     /// Stamps and writes the document; schedules the next write (sooner after a failure).
     private func write() {
-        var text = StatusDocument.stamped(rendered, generatedAt: time(nil))
-        let failedBefore = writeFailure != nil
         if let path {
-            do {
-                try prepareDirectory()
-                try AtomicFile.write(text, to: path, owner: owner)
-                if failedBefore { logger.notice("wrote the status file \(path) again") }
-                writeFailure = nil
-            } catch {
-                if !failedBefore { logger.error("cannot write the status file \(path): \(error); retrying every \(Self.retrySeconds) s") }
-                writeFailure = "cannot write the status file \(path): \(error)"
+            let failedBefore = writeFailure != nil
+            attempt(path)
+            if (writeFailure != nil) != failedBefore {
+                render()  // the failure joins or leaves `problems`
+                if writeFailure == nil { attempt(path) }  // the file must not report the failure it recovered from
             }
             metrics.statusFileWritten(writeFailure == nil)
-            if (writeFailure != nil) != failedBefore {
-                render()
-                text = StatusDocument.stamped(rendered, generatedAt: time(nil))
-            }
         }
-        publish(text)
+        publish(StatusDocument.stamped(rendered, generatedAt: time(nil)))
         schedule(after: writeFailure == nil ? Self.refreshSeconds : Self.retrySeconds)
+    }
+
+    private func attempt(_ path: String) {
+        do {
+            try prepareDirectory()
+            try AtomicFile.write(StatusDocument.stamped(rendered, generatedAt: time(nil)), to: path, owner: owner)
+            if writeFailure != nil { logger.notice("wrote the status file \(path) again") }
+            writeFailure = nil
+        } catch {
+            if writeFailure == nil { logger.error("cannot write the status file \(path): \(error); retrying every \(Self.retrySeconds) s") }
+            writeFailure = "cannot write the status file \(path): \(error)"
+        }
     }
 
     private func prepareDirectory() throws {
