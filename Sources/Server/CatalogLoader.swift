@@ -26,8 +26,8 @@ public enum CatalogLoader {
         /// Sources that could not be read, whose last good version keeps serving (an unreadable certificate
         /// directory): the load is partial, and `status --check` fails until they are readable again.
         public var problems: [String] = []
-        /// Certificate pairs that failed to load in this pass (expired, mismatched, unusable, unreadable).
-        public var certificatesRejected = 0
+        /// Certificate files of the pairs that failed to load in this pass (expired, mismatched, unusable).
+        public var rejectedCertificates: [String] = []
         /// `<link>: directory symlink leaves <root>; not followed`, for each such link met by the walk.
         public var symlinksNotFollowed: [String] = []
 
@@ -90,7 +90,7 @@ public enum CatalogLoader {
         report.certificatesParsed = certificates.parsedCount
         report.certificatesDeferred = certificates.deferredCount
         report.certificatesAttempted = certificates.attempted
-        report.certificatesRejected = certificates.rejectedPairs.count
+        report.rejectedCertificates = certificates.rejectedPairs.map(\.certificatePath)
         report.symlinksNotFollowed = certificates.symlinksNotFollowed
         let pairs = keepingUnreadable(certificates, previous: previous?.certificates.pairs ?? [],
                                       root: configuration.certificatesDirectory, report: &report)

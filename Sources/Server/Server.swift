@@ -170,6 +170,7 @@ public final class Server: @unchecked Sendable {
                 }
                 // Only its policies: holding the previous catalog would keep its certificates alive past the trim.
                 let policiesBefore = catalog?.policies ?? [:]
+                let rejectedBefore = lastReport.rejectedCertificates
                 installed(next, report: report)
                 let swapped = MonotonicClock.milliseconds() - started
                 // Once the event loops and the handshakes in progress have let go of the previous snapshot, its
@@ -199,6 +200,7 @@ public final class Server: @unchecked Sendable {
                         "ms": "\(swapped)",
                     ])
                     warnAboutRetiredPolicies(diff.removed, before: policiesBefore)
+                    announceRecoveredCertificates(rejectedBefore: rejectedBefore, report: report, loaded: next)
                 }
             } catch {
                 metrics.reloaded(.failure)
@@ -308,6 +310,16 @@ public final class Server: @unchecked Sendable {
                 policy for up to max_age \(policy.policy.maxAge) s. To retire MTA-STS as RFC 8461 section 8.3 describes: serve \
                 mode: none with a new id in DNS, wait the old max_age, then remove the file and the DNS records
                 """)
+        }
+    }
+
+    /// A pair whose rejection was logged (say, a key and certificate mismatched halfway through a renewal) and
+    /// that now loads: the error line gets its answer.
+    private func announceRecoveredCertificates(rejectedBefore: [String], report: CatalogLoader.Report, loaded: Catalog) {
+        let stillRejected = Set(report.rejectedCertificates)
+        let loadedPaths = Set(loaded.certificates.pairs.map(\.certificatePath))
+        for path in rejectedBefore where !stillRejected.contains(path) && loadedPaths.contains(path) {
+            logger.notice("resolved: \(path) loads again and serves")
         }
     }
 

@@ -71,7 +71,7 @@ public final class ServerMetrics: @unchecked Sendable {
     func loaded(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState]) {
         policiesServed.record(catalog.policies.count)
         policiesRejected.record(report.rejectedPolicyFiles.count)
-        certificatesRejected.record(report.certificatesRejected)
+        certificatesRejected.record(report.rejectedCertificates.count)
         for (state, count) in DomainHealth.counts(states) { domains[state]?.record(count) }
         refreshCertificateExpiry(catalog.certificates.pairs)
     }
