@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
+import tempfile
+import time
 
 import pytest
 
@@ -30,6 +33,16 @@ def binary() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def ca(tmp_path_factory) -> pki.CertificateAuthority:
     return pki.CertificateAuthority(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trust_the_test_root(ca):
+    """Every process the tests start finds the test root in OpenSSL's default store (SSL_CERT_FILE), as a
+    public root would be: the server then sees a leaf it signs directly as a complete chain, and only a leaf
+    whose intermediate is missing as incomplete."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SSL_CERT_FILE", str(ca.cert_path))
+        yield ca.cert_path
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +105,47 @@ def session_launcher(binary, tmp_path_factory, request) -> ServerLauncher:
 def start_server(binary, tmp_path, request) -> ServerLauncher:
     """`start_server(world, *flags)` -> a ready ServerProcess, stopped when the test ends."""
     return _launcher(binary, tmp_path, request)
+
+
+class UnprivilegedLauncher(ServerLauncher):
+    """A ServerLauncher whose servers are started as root with `--user nobody` (they drop to it once bound)."""
+
+    def __call__(self, world: worlds.World, *extra_args: str, **options) -> ServerProcess:
+        server = super().__call__(world, "--user", "nobody", *extra_args, **options)
+        # The ready file may come just before the drop: wait for it, so that the test acts on an unprivileged server.
+        deadline = time.monotonic() + 5
+        while _uids(server.process.pid) != {"65534"}:
+            assert server.is_running() and time.monotonic() < deadline, \
+                f"the server did not drop to nobody within 5 s\n{server.log_tail()}"
+            time.sleep(0.01)
+        return server
+
+
+def _uids(pid: int) -> set[str]:
+    """The real, effective, saved and filesystem uids of a process."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(set(line.split()[1:]) for line in status if line.startswith("Uid:"))
+
+
+@pytest.fixture
+def open_tmp_path() -> pathlib.Path:
+    """A fresh directory (mode 0755) that the user nobody can reach, unlike tmp_path (root's, mode 0700): for
+    the world and state directory of a server that drops to nobody and reads or writes them afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to start a server that drops to nobody")
+    path = pathlib.Path(tempfile.mkdtemp(prefix="mta-sts-host-e2e-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def start_server_as_nobody(binary, open_tmp_path, request) -> UnprivilegedLauncher:
+    """`start_server_as_nobody(world, *flags)`: like `start_server`, with `--user nobody` and the server's work
+    and state directories in `open_tmp_path`."""
+    launcher = UnprivilegedLauncher(binary, open_tmp_path / "servers")
+    request.addfinalizer(launcher.stop_all)
+    return launcher
 
 
 @pytest.fixture(scope="session")

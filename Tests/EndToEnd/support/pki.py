@@ -1,10 +1,12 @@
-"""A throw-away PKI made with the openssl CLI: an EC P-256 root CA and the leaf certificates it signs.
+"""A throw-away PKI made with the openssl CLI: an EC P-256 root CA, intermediates it signs, and the leaf
+certificates they issue (leaves valid at another time than now are made with the `cryptography` package).
 
 Keys are generated per test session into temporary directories; none is ever committed.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import itertools
 import os
 import pathlib
@@ -23,8 +25,9 @@ def openssl(*args: str | os.PathLike) -> str:
     return result.stdout
 
 
-def generate_key(path: pathlib.Path, key_type: str = "ec", *, traditional: bool = False) -> pathlib.Path:
-    """Writes a new private key: "ec" (P-256) or "rsa" (2048 bit).
+def generate_key(path: pathlib.Path, key_type: str = "ec", *, traditional: bool = False,
+                 rsa_bits: int = 2048) -> pathlib.Path:
+    """Writes a new private key: "ec" (P-256) or "rsa" (`rsa_bits`, 2048 unless a test wants a weak one).
 
     PKCS#8 (`BEGIN PRIVATE KEY`, as certbot writes) by default; `traditional=True` writes the
     `BEGIN EC PRIVATE KEY` / `BEGIN RSA PRIVATE KEY` forms that cert-manager and older tools write.
@@ -33,7 +36,7 @@ def generate_key(path: pathlib.Path, key_type: str = "ec", *, traditional: bool 
     if key_type == "ec":
         openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
     elif key_type == "rsa":
-        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path)
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{rsa_bits}", "-out", path)
     else:
         raise ValueError(f"unknown key type {key_type!r}")
     if traditional:
@@ -71,9 +74,11 @@ class Leaf:
 
 
 class CertificateAuthority:
-    """A root CA (EC P-256, self-signed) that issues server leaf certificates."""
+    """A CA (EC P-256) that issues server leaf certificates: the self-signed root, or, with `issuer`, an
+    intermediate that `issuer` signs (see `intermediate`)."""
 
-    def __init__(self, directory: pathlib.Path):
+    def __init__(self, directory: pathlib.Path, *, issuer: "CertificateAuthority | None" = None,
+                 name: str = "mta-sts-host e2e test root"):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.key_path = generate_key(directory / "ca.key")
@@ -82,12 +87,20 @@ class CertificateAuthority:
         extensions.write_text(
             "[req]\ndistinguished_name = dn\n[dn]\n"
             "[v3_ca]\n"
-            "basicConstraints = critical, CA:TRUE\n"
+            f"basicConstraints = critical, CA:TRUE{'' if issuer is None else ', pathlen:0'}\n"
             "keyUsage = critical, keyCertSign, cRLSign\n"
-            "subjectKeyIdentifier = hash\n")
-        openssl("req", "-new", "-x509", "-config", extensions, "-extensions", "v3_ca",
-                "-key", self.key_path, "-subj", "/O=mta-sts-host e2e/CN=mta-sts-host e2e test root",
-                "-days", "30", "-sha256", "-set_serial", str(next(_serials)), "-out", self.cert_path)
+            "subjectKeyIdentifier = hash\n"
+            + ("" if issuer is None else "authorityKeyIdentifier = keyid\n"))
+        subject = f"/O=mta-sts-host e2e/CN={name}"
+        if issuer is None:
+            openssl("req", "-new", "-x509", "-config", extensions, "-extensions", "v3_ca",
+                    "-key", self.key_path, "-subj", subject,
+                    "-days", "30", "-sha256", "-set_serial", str(next(_serials)), "-out", self.cert_path)
+        else:
+            openssl("req", "-new", "-key", self.key_path, "-subj", subject, "-out", directory / "ca.csr")
+            openssl("x509", "-req", "-in", directory / "ca.csr", "-CA", issuer.cert_path, "-CAkey", issuer.key_path,
+                    "-set_serial", str(next(_serials)), "-days", "30", "-sha256",
+                    "-extfile", extensions, "-extensions", "v3_ca", "-out", self.cert_path)
         self._scratch = directory / "issued"
         self._scratch.mkdir(exist_ok=True)
 
@@ -95,12 +108,32 @@ class CertificateAuthority:
     def cert_pem(self) -> bytes:
         return self.cert_path.read_bytes()
 
+    def intermediate(self, label: str) -> "CertificateAuthority":
+        """A new intermediate CA signed by this one (root -> intermediate -> the leaves it issues). A client that
+        trusts only the root verifies its leaves when the server sends the intermediate too."""
+        return CertificateAuthority(self.directory / "intermediates" / label, issuer=self,
+                                    name=f"mta-sts-host e2e intermediate {label}")
+
     def issue(self, label: str, dns_names: list[str] | tuple[str, ...], key_type: str = "ec",
-              *, traditional_key: bool = False) -> Leaf:
-        """Issues a server certificate for `dns_names` (SANs; the first one is also the CN)."""
+              *, traditional_key: bool = False, days: int = 7, not_before: datetime.datetime | None = None,
+              not_after: datetime.datetime | None = None, rsa_bits: int = 2048,
+              key_pem: bytes | None = None) -> Leaf:
+        """Issues a server certificate for `dns_names` (SANs; the first one is also the CN), valid from now for
+        `days`, or from `not_before` to `not_after` when either is given (in the past or the future: expired or
+        not yet valid certificates). `rsa_bits` sizes an RSA key; `key_pem` reuses an existing key instead."""
         work = self._scratch / label
         work.mkdir(parents=True, exist_ok=True)
-        key = generate_key(work / "leaf.key", key_type, traditional=traditional_key)
+        if key_pem is None:
+            key = generate_key(work / "leaf.key", key_type, traditional=traditional_key, rsa_bits=rsa_bits)
+        else:
+            key = _write(work / "leaf.key", key_pem, 0o600)
+        if not_before is not None or not_after is not None:
+            now = datetime.datetime.now(datetime.timezone.utc)
+            cert_pem = self._sign(key, label, dns_names, key_type, not_before or now,
+                                  not_after or now + datetime.timedelta(days=days))
+            (work / "leaf.pem").write_bytes(cert_pem)
+            return Leaf(label=label, dns_names=tuple(dns_names), key_type=key_type, cert_pem=cert_pem,
+                        key_pem=key.read_bytes())
         usage = "digitalSignature, keyEncipherment" if key_type == "rsa" else "digitalSignature"
         sans = ", ".join(f"DNS:{name}" for name in dns_names)
         (work / "leaf.cnf").write_text(
@@ -114,10 +147,39 @@ class CertificateAuthority:
         openssl("req", "-new", "-key", key, "-subj", f"/O=mta-sts-host e2e/OU={label}/CN={dns_names[0]}",
                 "-out", work / "leaf.csr")
         openssl("x509", "-req", "-in", work / "leaf.csr", "-CA", self.cert_path, "-CAkey", self.key_path,
-                "-set_serial", str(next(_serials)), "-days", "7", "-sha256",
+                "-set_serial", str(next(_serials)), "-days", str(days), "-sha256",
                 "-extfile", work / "leaf.cnf", "-extensions", "v3_leaf", "-out", work / "leaf.pem")
         return Leaf(label=label, dns_names=tuple(dns_names), key_type=key_type,
                     cert_pem=(work / "leaf.pem").read_bytes(), key_pem=key.read_bytes())
+
+    def _sign(self, key: pathlib.Path, label: str, dns_names, key_type: str, not_before: datetime.datetime,
+              not_after: datetime.datetime) -> bytes:
+        """The leaf `issue` makes, with any validity window: `openssl x509 -req` of OpenSSL 3.0 can only start
+        a certificate now, so these are made with the `cryptography` package."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+        ca_key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        ca_cert = x509.load_pem_x509_certificate(self.cert_pem)
+        public = serialization.load_pem_private_key(key.read_bytes(), password=None).public_key()
+        subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mta-sts-host e2e"),
+                             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, label),
+                             x509.NameAttribute(NameOID.COMMON_NAME, dns_names[0])])
+        rsa = key_type == "rsa"
+        certificate = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject).public_key(public)
+            .serial_number(next(_serials)).not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=rsa, content_commitment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in dns_names]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+        return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 def _write(path: pathlib.Path, data: bytes, mode: int = 0o644) -> pathlib.Path:
@@ -160,9 +222,10 @@ def install_kubernetes_secret(directory: pathlib.Path, leaf: Leaf, *, atomic_wri
 
 
 def install_named(directory: pathlib.Path, stem: str, leaf: Leaf, cert_suffix: str = ".crt",
-                  *, key_pem: bytes | None = None) -> tuple[pathlib.Path, pathlib.Path]:
-    """Writes `<stem><cert_suffix>` (".crt" or ".pem") and `<stem>.key`; `key_pem` overrides the leaf's key."""
-    cert = _write(directory / f"{stem}{cert_suffix}", leaf.cert_pem)
+                  *, key_pem: bytes | None = None, cert_pem: bytes | None = None) -> tuple[pathlib.Path, pathlib.Path]:
+    """Writes `<stem><cert_suffix>` (".crt" or ".pem") and `<stem>.key`; `key_pem` overrides the leaf's key,
+    `cert_pem` the certificate file's content (a chain, or certificates in another order)."""
+    cert = _write(directory / f"{stem}{cert_suffix}", leaf.cert_pem if cert_pem is None else cert_pem)
     key = _write(directory / f"{stem}.key", key_pem if key_pem is not None else leaf.key_pem, 0o600)
     return cert, key
 
