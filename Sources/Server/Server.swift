@@ -33,6 +33,9 @@ public final class Server: @unchecked Sendable {
     private var lastStates: [String: DomainState] = [:]
     private let metricsExposition: @Sendable () -> [UInt8]
     private var admin: AdminServer?
+    /// The public addresses and then the admin address, as bound.
+    private var listening: [SocketAddress] = []
+    private var readyFileDescriptor: Int32 = -1
     private var certificateExpiryRefresh: DispatchSourceTimer?
 
     /// - Parameter metricsExposition: renders /metrics (the Prometheus registry the metrics backend writes to).
@@ -57,8 +60,12 @@ public final class Server: @unchecked Sendable {
         let (catalog, report) = try CatalogLoader.load(configuration)
         log(report)
         if configuration.strict, report.hasProblems || !catalog.uncoveredDomains.isEmpty {
-            throw StartupError("refusing to start with rejected policies or certificates, unreadable directories or "
-                + "domains without a certificate (--strict)")
+            var reasons = report.problems + report.rejectedPolicyFiles.map { "rejected policy file \($0)" }
+                + report.certificateProblems
+            if !catalog.uncoveredDomains.isEmpty {
+                reasons.append("no certificate for the mta-sts. host of \(CatalogDiff.summary(catalog.uncoveredDomains, limit: 20))")
+            }
+            throw StartupError("refusing to start (--strict): " + reasons.joined(separator: "; "))
         }
         self.catalog = catalog
         lastReport = report
@@ -82,13 +89,12 @@ public final class Server: @unchecked Sendable {
             listening.append(try admin.start(adminAddress))
             self.admin = admin
         }
-        // Serving already; once ready, /status, /metrics and status.json describe what is served.
         installed(catalog, report: report)
-        reporting.sync {}
-        isReady.store(true, ordering: .relaxed)
+        self.listening = listening
         if let readyFile = configuration.readyFile {
-            // Tells scripts and tests where the server listens, once it accepts: one address per line.
-            try AtomicFile.write(listening.map { $0.description + "\n" }.joined(), to: readyFile)
+            // Opened now, while the server may still be root: the directory need not be writable by `--user`.
+            readyFileDescriptor = open(readyFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard readyFileDescriptor >= 0 else { throw SocketError("open \(readyFile)") }
         }
         var summary: Logger.Metadata = [
             "listen": "\(bound.map(\.description).joined(separator: " "))",
@@ -107,6 +113,23 @@ public final class Server: @unchecked Sendable {
             logger.warning("no certificate covers \(Catalog.hostName(forDomain: domain)): senders cannot fetch the policy of \(domain)")
         }
         return bound
+    }
+
+    /// Reports readiness once `start` returned and the caller is done setting up (privileges dropped):
+    /// `/readyz` answers ready and the ready file lists the addresses. By then `/status`, `/metrics` and
+    /// status.json describe what is served.
+    public func announceReady() throws {
+        reporting.sync {}
+        isReady.store(true, ordering: .relaxed)
+        let (descriptor, addresses) = control.sync { (readyFileDescriptor, listening) }
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        // Where the server listens, one address per line, in one write: a reader sees an empty file until then,
+        // and a complete last line is the signal.
+        let text = Array(addresses.map { $0.description + "\n" }.joined().utf8)
+        guard text.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == text.count else {
+            throw SocketError("write \(configuration.readyFile ?? "")")
+        }
     }
 
     /// Serves until SIGTERM or SIGINT has been handled. Never returns.

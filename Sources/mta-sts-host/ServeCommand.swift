@@ -161,6 +161,7 @@ struct ServeCommand: ParsableCommand {
                 try PrivilegeDrop.switchTo(user: user)
                 logger.notice("dropped privileges", metadata: ["user": "\(user)", "uid": "\(geteuid())"])
             }
+            try server.announceReady()
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
