@@ -3,12 +3,14 @@ from the first instant of `serve`, and `dns` with a bad policy among good ones."
 from __future__ import annotations
 
 import collections
+import fcntl
 import json
 import os
 import pathlib
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -168,23 +170,92 @@ def test_sigterm_at_any_moment_of_start_up_exits_0(binary, world, tmp_path):
     assert sum(counts["exit 0"] for counts in outcomes.values()) >= SIGNAL_REPEATS
 
 
-def test_other_subcommands_keep_the_default_signal_actions(binary, tmp_path):
-    """Only `serve` blocks its signals: Ctrl-C must stop `check` or `status` at once. `status` waits in open(2) on a
-    status.json that is a FIFO without a writer, which holds it still long enough to look at it."""
-    os.mkfifo(tmp_path / "status.json")
-    process = subprocess.Popen([binary, "status", "--state-dir", str(tmp_path)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+STOP_AND_RELOAD = (1 << (signal.SIGHUP - 1)) | (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+
+
+def stalled_at_first_write(binary, *args: str) -> tuple[subprocess.Popen, int]:
+    """Runs the binary with a full pipe as stdout, so it stops in its first write(2) (here: the help text, before
+    any signal handling of `serve` is set up); returns the process and the pipe's read end."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    os.write(write_end, b"x" * fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ))
+    process = subprocess.Popen([binary, *args], stdout=write_end, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "pipe_write" not in pathlib.Path(f"/proc/{process.pid}/wchan").read_text():
+        time.sleep(0.01)
+    return process, read_end
+
+
+def drain(read_end: int) -> None:
+    while os.read(read_end, 65536):
+        pass
+    os.close(read_end)
+
+
+def test_serve_blocks_its_signals_before_any_code_of_its_own_runs(binary):
+    process, read_end = stalled_at_first_write(binary, "serve", "--help")
     try:
-        time.sleep(1)
-        if process.poll() is not None:
-            pytest.skip(f"`status` did not wait on the FIFO (exit {process.returncode})")
-        stop_signals = (1 << (signal.SIGHUP - 1)) | (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
-        assert blocked_signals(process.pid) & stop_signals == 0
+        assert blocked_signals(process.pid) & STOP_AND_RELOAD == STOP_AND_RELOAD
+        process.send_signal(signal.SIGTERM)  # stays pending: no default action, so the help is still printed
+        time.sleep(0.2)
+        assert process.poll() is None
+    finally:
+        drain(read_end)
+    assert process.wait(10) == 0
+
+
+def test_other_subcommands_keep_the_default_signal_actions(binary):
+    """Only `serve` blocks its signals: Ctrl-C must stop `check` or `dns` at once."""
+    process, read_end = stalled_at_first_write(binary, "check", "--help")
+    try:
+        assert blocked_signals(process.pid) & STOP_AND_RELOAD == 0
         process.send_signal(signal.SIGINT)
         assert process.wait(10) == -signal.SIGINT
     finally:
-        process.kill()
-        process.wait()
+        drain(read_end)
+
+
+def pending_at_exec(binary, directory: pathlib.Path, signum: int) -> pathlib.Path:
+    """A launcher that execs the binary with `signum` blocked and pending (a pending signal survives exec), as
+    if it had arrived before the server could act on it; the server keeps the launcher's process id."""
+    directory.mkdir(parents=True, exist_ok=True)
+    launcher = directory / f"pending-{signal.Signals(signum).name}"
+    launcher.write_text(f"""#!{sys.executable}
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {{{int(signum)}}})
+os.kill(os.getpid(), {int(signum)})
+os.execv({str(binary)!r}, [{str(binary)!r}, *sys.argv[1:]])
+""")
+    launcher.chmod(0o755)
+    return launcher
+
+
+def test_a_sighup_pending_at_exec_is_one_reload_after_start(binary, world, tmp_path):
+    """Deterministic form of a SIGHUP during start-up: setting SIG_IGN would have discarded it."""
+    server = ServerProcess(pending_at_exec(binary, tmp_path, signal.SIGHUP), tmp_path / "server", world.policies_dir,
+                           world.certs_dir, ["--log-format", "text"])
+    try:
+        server.wait_ready()
+        assert server.wait_for_log("trigger=SIGHUP"), server.log_tail()
+        time.sleep(0.3)
+        assert server.log_text().count("trigger=SIGHUP") == 1, server.log_tail()
+        assert curl(server.port, HOST_A, world.ca_path).status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_sigterm_pending_at_exec_stops_cleanly_after_start(binary, world, tmp_path):
+    server = ServerProcess(pending_at_exec(binary, tmp_path, signal.SIGTERM), tmp_path / "server", world.policies_dir,
+                           world.certs_dir, ["--log-format", "text"])
+    try:
+        returncode = server.process.wait(20)
+    except subprocess.TimeoutExpired:
+        returncode = "still running 20 s later: the SIGTERM was lost"
+    finally:
+        server.stop()
+    assert returncode == 0, server.log_tail()
+    assert "stopped" in server.log_text()
 
 
 # small ones
