@@ -93,6 +93,9 @@ def test_a_newline_in_a_policy_file_name_cannot_forge_a_log_line(start_server, c
     assert "tab\\tand\\x1bescape.test" in log, log
     assert [line for line in log.splitlines() if line.startswith("forged line")] == []
     assert "\x1b" not in log and "\t" not in log and "\r" not in log
+    # Nothing changed: the reload line leaves the empty fields out.
+    [reloaded] = [line for line in log.splitlines() if "trigger=SIGHUP" in line]
+    assert not any(f" {field}=" in reloaded for field in ("added", "changed", "removed")), reloaded
 
 
 # signals from the first instant
