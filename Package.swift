@@ -25,6 +25,8 @@ let package = Package(
                        providers: [.apt(["libnghttp2-dev"])]),
         // Linux calls Swift's Glibc module does not export (accept4).
         .systemLibrary(name: "CLinux"),
+        // Blocks serve's stop and reload signals before main (see serve_signals.c).
+        .target(name: "CServeSignals"),
 
         // Pure Swift: the RFC 8461 policy grammar, validation, rendering and DNS records.
         .target(name: "MTASTS"),
@@ -41,7 +43,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "mta-sts-host", dependencies: [
-            "MTASTS", "Server", "TLS",
+            "MTASTS", "Server", "TLS", "CServeSignals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -51,6 +51,7 @@ extension PolicyBuilder {
         guard let parsed = PolicyMode(rawValue: ASCII.string(value)) else {
             let lower = ASCII.string(ASCII.lowercased(value))
             let fix = PolicyMode(rawValue: lower).map { "write \"mode: \($0.rawValue)\" (values are case-sensitive)" }
+                ?? PolicyMode.nearest(to: lower).map { "did you mean \($0.rawValue)? write \"mode: \($0.rawValue)\"" }
                 ?? "write \"mode: testing\" to start, \"mode: enforce\" once reports are clean"
             let found = value.isEmpty ? "mode has no value; it must be one of enforce, testing, none"
                 : "mode must be one of enforce, testing, none (found \(ByteText.quoted(value)))"

@@ -7,6 +7,10 @@ import Reactor
 /// Plain-HTTP endpoints for operators, on their own address and queue, never on the public listener:
 /// `/healthz` (alive), `/readyz` (listening with a snapshot loaded), `/metrics` (Prometheus text) and
 /// `/status` (the status.json document). One request per connection, then close.
+///
+/// A health check must get through while something holds connections open without asking anything (a stuck
+/// scraper, a port scanner, an attack): the budget is small and its deadlines short, and at capacity the oldest
+/// connection still waiting for its request head is closed to admit the new one.
 final class AdminServer: @unchecked Sendable {  // confined to `queue`
     struct Endpoints {
         let isReady: () -> Bool
@@ -20,8 +24,14 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     private var acceptor: Acceptor?
     private var connections: [Int32: AdminConnection] = [:]
     private var sweepTimer: DispatchSourceTimer?
+    /// Numbers connections in accept order, so "oldest" needs no clock.
+    private var accepted = 0
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192 + 1, alignment: 8)
-    static let maxConnections = 64
+    static let maxConnections = 32
+    /// A client that asks anything sends its request head at once; waiting longer only keeps a slot from others.
+    static let headTimeoutMilliseconds = 2_000
+    /// Enough to read a large /metrics answer on a slow link.
+    static let writeTimeoutMilliseconds = 10_000
 
     init(endpoints: Endpoints) throws {
         self.endpoints = endpoints
@@ -37,23 +47,35 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
         bound.port = port
         queue.sync {
             let acceptor = Acceptor(descriptor: descriptor, poller: poller, queue: queue,
-                                    hasCapacity: { [unowned self] in connections.count < Self.maxConnections },
-                                    onAccept: { [unowned self] in
-                                        connections[$0] = AdminConnection(descriptor: $0, server: self)
+                                    hasCapacity: { [unowned self] in
+                                        connections.count < Self.maxConnections || oldestWaiting() != nil
                                     },
+                                    onAccept: { [unowned self] in admit($0) },
                                     onExhausted: { _ in })
             acceptor.start()
             self.acceptor = acceptor
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
             timer.setEventHandler { [unowned self] in
-                let now = MonotonicClock.seconds()
+                let now = MonotonicClock.coarseMilliseconds()
                 for connection in connections.values where connection.deadline <= now { connection.close() }
             }
             timer.activate()
             sweepTimer = timer
         }
         return bound
+    }
+
+    /// Takes a new connection, first closing the oldest one still without a request when the budget is spent.
+    private func admit(_ descriptor: Int32) {
+        if connections.count >= Self.maxConnections { oldestWaiting()?.close() }
+        accepted += 1
+        connections[descriptor] = AdminConnection(descriptor: descriptor, server: self, order: accepted)
+    }
+
+    /// The connection accepted first among those that have not sent a complete request head.
+    private func oldestWaiting() -> AdminConnection? {
+        connections.values.lazy.filter { !$0.hasRequest }.min { $0.order < $1.order }
     }
 
     func closed(_ connection: AdminConnection) {
@@ -91,19 +113,26 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     }
 }
 
-/// One admin request: read the head (10 s at most), write the answer, close.
+/// One admin request: read the head (`headTimeoutMilliseconds` at most), write the answer, close.
 final class AdminConnection: SocketEventHandler {
     let descriptor: Int32
+    /// Accept order: the eviction closes the lowest first.
+    let order: Int
     private unowned let server: AdminServer
     private var sources: SocketSources!
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var sent = 0
     private var closed = false
-    let deadline = MonotonicClock.seconds() + 10
+    /// When the sweep closes it (coarse monotonic milliseconds): first for the head, then for the answer.
+    private(set) var deadline = MonotonicClock.coarseMilliseconds() + AdminServer.headTimeoutMilliseconds
 
-    init(descriptor: Int32, server: AdminServer) {
+    /// A complete request head arrived: the connection is answering and no longer to be evicted.
+    var hasRequest: Bool { !output.isEmpty }
+
+    init(descriptor: Int32, server: AdminServer, order: Int) {
         self.descriptor = descriptor
+        self.order = order
         self.server = server
         sources = SocketSources(descriptor: descriptor, poller: server.poller, handler: self)
     }
@@ -119,6 +148,7 @@ final class AdminConnection: SocketEventHandler {
         let result = input.withUnsafeBytes { HTTP1RequestParser.parse($0) }
         if case .incomplete = result { return }
         output = server.respond(to: result)
+        deadline = MonotonicClock.coarseMilliseconds() + AdminServer.writeTimeoutMilliseconds
         sources.setReading(false)
         write()
     }

@@ -25,23 +25,8 @@ extension PolicyDirectory {
         return .policy(domain: String(name.dropLast(4)))
     }
 
-    /// The file name is the served domain, so it must already be in the form SNI names arrive in.
+    /// The file name is the served domain; the rules are in `PolicyFileName`.
     static func nameDiagnostics(domain: String) -> [Diagnostic] {
-        if let problem = DomainName.policyDomainProblem(domain) {
-            var fix = "rename it to <domain>.txt: the mail domain in lower case, IDNs as xn-- A-labels"
-            if let ascii = DomainName.toASCII(domain), ascii != domain, DomainName.isValidPolicyDomain(ascii) {
-                fix = "rename it to \(ascii).txt"
-            }
-            return [Diagnostic(severity: .error, line: 0, column: 0,
-                               message: "file name is not a valid policy domain: \"\(domain)\" \(problem)", fix: fix)]
-        }
-        if domain.hasPrefix("mta-sts.") {
-            let mailDomain = domain.dropFirst("mta-sts.".count)
-            return [Diagnostic(severity: .warning, line: 0, column: 0,
-                               message: "\"\(domain)\" looks like the policy host, not the mail domain; "
-                                   + "this file is served as mta-sts.\(domain)",
-                               fix: "name the file for the mail domain: \(mailDomain).txt")]
-        }
-        return []
+        PolicyFileName.diagnostics(domain: domain)
     }
 }

@@ -11,7 +11,8 @@ struct DNSCommand: ParsableCommand {
         The id is derived from the policy's canonical content, so it changes exactly when the policy does: \
         after editing a policy, publish the new TXT record (senders refetch the policy when the id changes). \
         mta-sts.<domain> must also resolve to this server. Without DOMAIN arguments, every valid policy is \
-        printed; a named domain without a valid policy is an error (exit status 1).
+        printed. A policy file with errors, or a named domain without a valid policy, makes the exit status 1; \
+        the records of the valid ones are printed all the same.
 
         Example:
           $ mta-sts-host dns example.com
@@ -33,9 +34,11 @@ struct DNSCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Mail domains to print (default: all with a valid policy).", valueName: "domain"))
     var domains: [String] = []
 
+    /// Prints the records of every valid selected policy, then fails if any policy was bad or missing: the good
+    /// ones can be published while the bad one is fixed, and scripts still see that something is wrong.
     func run() throws {
         let report = try PolicyDirectory.load(directory: policies)
-        let selected = try select(from: report)
+        let (selected, complete) = select(from: report)
         let records = selected.map { DNSRecords(domain: $0.domain, id: $0.id, ttl: ttl) }
         switch format {
         case .zone:
@@ -48,19 +51,21 @@ struct DNSCommand: ParsableCommand {
         case .json:
             print(records.isEmpty ? "[]" : "[\n  " + records.map(\.json).joined(separator: ",\n  ") + "\n]")
         }
+        if !complete { throw ExitCode(1) }
     }
 
-    /// All valid policies, or the named ones; an unknown name fails the whole command before any output.
-    private func select(from report: PolicyDirectoryReport) throws -> [LoadedPolicy] {
+    /// All valid policies, or the named ones that have one; `complete` is false when a policy file was rejected
+    /// (all) or a named domain has no valid policy.
+    private func select(from report: PolicyDirectoryReport) -> (selected: [LoadedPolicy], complete: Bool) {
         if domains.isEmpty {
             for file in report.rejectedFiles {
-                StandardError.print("warning: skipped \(file): it has errors (run mta-sts-host check)")
+                StandardError.print("error: skipped \(file): it has errors (run mta-sts-host check)")
             }
-            return report.policies
+            return (report.policies, report.rejectedFiles.isEmpty)
         }
         let byDomain = Dictionary(report.policies.map { ($0.domain, $0) }, uniquingKeysWith: { first, _ in first })
         var selected: [LoadedPolicy] = []
-        var missing = false
+        var complete = true
         for name in domains {
             var domain = name.lowercased()
             while domain.hasSuffix(".") { domain.removeLast() }
@@ -68,14 +73,13 @@ struct DNSCommand: ParsableCommand {
                 selected.append(loaded)
                 continue
             }
-            missing = true
+            complete = false
             let path = joinPath(policies, domain + ".txt")
             let reason = report.rejectedFiles.contains(path)
                 ? "\(path) has errors (run mta-sts-host check)" : "there is no \(path)"
             StandardError.print("error: no valid policy for \(name): \(reason)")
         }
-        if missing { throw ExitCode(1) }
-        return selected
+        return (selected, complete)
     }
 }
 
