@@ -356,7 +356,10 @@ public final class Server: @unchecked Sendable {
         report.problems.forEach { logger.error("\($0)") }
         report.symlinksNotFollowed.forEach(warnOnce)
         for item in report.policyDiagnostics {
-            let line = "\(item)"
+            // One log line per finding: the fix goes on it, after a semicolon.
+            var finding = item
+            finding.diagnostic.fix = nil
+            let line = "\(finding)" + (item.diagnostic.fix.map { "; fix: \($0)" } ?? "")
             item.diagnostic.severity == .error ? logger.error("\(line)") : logger.warning("\(line)")
         }
         report.certificateProblems.forEach { logger.error("\($0)") }

@@ -15,11 +15,14 @@ enum CheckOutput {
     /// serve each policy (`path: served with file`), then the summary line.
     static func text(_ report: PolicyDirectoryReport, coverage: [Coverage]? = nil) -> String {
         var out = ""
+        // File names can hold control characters: escaped, they cannot forge a line or drive the terminal.
         for item in report.diagnostics {
-            out += "\(item)\n"
+            var shown = item
+            shown.path = PlainText.escaped(item.path)
+            out += "\(shown)\n"
         }
         for item in coverage ?? [] where !item.files.isEmpty {
-            out += "\(item.path): served with \(item.files.joined(separator: ", "))\n"
+            out += PlainText.escaped("\(item.path): served with \(item.files.joined(separator: ", "))") + "\n"
         }
         return out + summary(report) + "\n"
     }

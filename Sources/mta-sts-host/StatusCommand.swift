@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import MTASTS
 import Reactor
 import Server
 
@@ -53,7 +54,7 @@ struct StatusCommand: ParsableCommand {
                 print(StatusTable.summary(status))
                 return
             }
-            failures.forEach { print("FAIL: " + TextEscaping.escaped($0)) }
+            failures.forEach { print("FAIL: " + PlainText.escaped($0)) }
             throw ExitCode.failure
         }
         if format == .json {

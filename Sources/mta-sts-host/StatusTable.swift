@@ -1,4 +1,5 @@
 import FoundationEssentials
+import MTASTS
 import Server
 
 /// Decodes status.json and renders it as a table for people. Every string from the file is escaped: file names
@@ -47,7 +48,7 @@ enum StatusTable {
     }
 
     static func render(_ status: Status, now: Int) -> String {
-        let escape = TextEscaping.escaped
+        let escape = PlainText.escaped
         var rows = [["DOMAIN", "STATE", "ID", "MODE", "MAX_AGE", "CERTIFICATE", "SOURCE"]]
         for domain in status.domains {
             let expiry = domain.certificates.map(\.not_after).max().map { "expires in \(($0 - now) / 86400) d" } ?? "NONE"

@@ -34,7 +34,7 @@ struct CertificateDirectoryTests {
             "\(root)/away: directory symlink leaves \(root); not followed",
             "\(nested)/deeper: directory symlink leaves \(root); not followed",
         ])
-        #expect(result.warnings.contains(result.symlinksNotFollowed[0]))
+        #expect(!result.warnings.contains(result.symlinksNotFollowed[0]))  // the server warns once per link itself
         #expect(result.rootError == nil && result.problems.isEmpty)
     }
 
