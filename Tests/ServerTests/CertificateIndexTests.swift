@@ -5,16 +5,9 @@ import TLS
 struct CertificateIndexTests {
     let directory = PolicyTestDirectory()
 
-    func issue(_ name: String, _ dnsNames: [String]) throws -> CertificateKeyPair {
-        let ca = try SelfSignedAuthority.loadOrCreateCA(directory: directory.path + "/ca")
-        let certificate = directory.path + "/\(name).crt", key = directory.path + "/\(name).key"
-        try SelfSignedAuthority.issue(dnsNames: dnsNames, ca: ca, certificatePath: certificate, keyPath: key)
-        return try CertificateKeyPair(certificatePath: certificate, keyPath: key)
-    }
-
     @Test func findsExactNamesBeforeWildcardsAndIgnoresCase() throws {
-        let exact = try issue("exact", ["mta-sts.a.test"])
-        let wildcard = try issue("wildcard", ["*.a.test", "*.b.test"])
+        let exact = try directory.issueCertificate("exact", ["mta-sts.a.test"])
+        let wildcard = try directory.issueCertificate("wildcard", ["*.a.test", "*.b.test"])
         let index = CertificateIndex(pairs: [wildcard, exact])
         #expect(index.pairs(forServerName: "mta-sts.a.test")?.map(\.certificatePath) == [exact.certificatePath])
         #expect(index.pairs(forServerName: "MTA-STS.B.test")?.map(\.certificatePath) == [wildcard.certificatePath])
@@ -23,12 +16,12 @@ struct CertificateIndexTests {
 
     @Test(arguments: ["a.test", "deep.mta-sts.b.test", "b.test.", "", ".", "test"])
     func wildcardsCoverExactlyOneLabel(name: String) throws {
-        let index = CertificateIndex(pairs: [try issue("wildcard", ["*.b.test", "*.a.test"])])
+        let index = CertificateIndex(pairs: [try directory.issueCertificate("wildcard", ["*.b.test", "*.a.test"])])
         #expect(index.pairs(forServerName: name) == nil)
     }
 
     @Test func selectionRefusesUnknownAndMissingNamesUnlessThereIsADefault() throws {
-        let index = CertificateIndex(pairs: [try issue("a", ["mta-sts.a.test"])])
+        let index = CertificateIndex(pairs: [try directory.issueCertificate("a", ["mta-sts.a.test"])])
         let strict = ServerNameSelection(index: index, defaultHost: nil)
         guard case .unknownName("mta-sts.z.test") = strict.select(serverName: "mta-sts.z.test") else { Issue.record(); return }
         guard case .missingName = strict.select(serverName: nil) else { Issue.record(); return }

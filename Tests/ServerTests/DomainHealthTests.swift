@@ -7,13 +7,6 @@ import TLS
 struct DomainHealthTests {
     let directory = PolicyTestDirectory()
 
-    func issue(_ name: String, _ dnsNames: [String]) throws -> CertificateKeyPair {
-        let ca = try SelfSignedAuthority.loadOrCreateCA(directory: directory.path + "/ca")
-        let certificate = directory.path + "/\(name).crt", key = directory.path + "/\(name).key"
-        try SelfSignedAuthority.issue(dnsNames: dnsNames, ca: ca, certificatePath: certificate, keyPath: key)
-        return try CertificateKeyPair(certificatePath: certificate, keyPath: key)
-    }
-
     func policy(_ domain: String) throws -> LoadedPolicy {
         let text = "version: STSv1\nmode: enforce\nmx: mx.\(domain)\nmax_age: 86400\n"
         let parsed = try #require(PolicyParser.parse(Array(text.utf8)).policy)
@@ -21,7 +14,7 @@ struct DomainHealthTests {
     }
 
     @Test func eachDomainGetsTheStateSendersWouldSee() throws {
-        let pair = try issue("a", ["mta-sts.a.test", "*.w.test"])
+        let pair = try directory.issueCertificate("a", ["mta-sts.a.test", "*.w.test"])
         let catalog = Catalog(policies: [try policy("a.test"), try policy("w.test"), try policy("bare.test")],
                               certificates: CertificateIndex(pairs: [pair]), defaultHost: nil)
         let rejected = ["policies/broken.test.txt", "policies/a.test.txt"]
