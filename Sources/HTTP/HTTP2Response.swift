@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 
 /// The HTTP/2 form of a decision: `:status`, the same headers as HTTP/1.1 (minus Connection), and the body.
 struct HTTP2Response {

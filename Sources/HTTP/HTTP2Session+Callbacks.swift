@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 
 /// nghttp2's C callbacks. Each recovers the HTTP2Session from the user data and calls into it.
 enum HTTP2Callbacks {

@@ -1,4 +1,4 @@
-import CNGHTTP2
+internal import CNGHTTP2
 import Glibc
 
 /// One HTTP/2 server connection: nghttp2 does the framing, HPACK and flow control; we answer complete requests.

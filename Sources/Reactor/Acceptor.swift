@@ -1,5 +1,5 @@
 import Dispatch
-import CLinux
+internal import CLinux
 import Glibc
 
 /// Accepts connections on one listening socket, registered with its event loop's poller.

@@ -29,9 +29,12 @@ final class Connection: SocketEventHandler {
 
     var descriptor: Int32 { sources.descriptor }
 
-    init(descriptor: Int32, worker: Worker, catalog: Catalog) {
+    /// Nil when OpenSSL cannot set up the connection (out of memory); the socket is then the caller's to close.
+    init?(descriptor: Int32, worker: Worker, catalog: Catalog) {
         self.worker = worker
-        self.tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor, selection: catalog.selection)
+        guard let tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor,
+                                      selection: catalog.selection) else { return nil }
+        self.tls = tls
         sources = SocketSources(descriptor: descriptor, poller: worker.poller)
         expire(in: worker.configuration.handshakeTimeout)
         sources.register(handler: self)

@@ -1,4 +1,4 @@
-import CLinux
+internal import CLinux
 
 /// Process-wide allocator settings for `serve`, applied before any thread starts.
 public enum ProcessMemory {

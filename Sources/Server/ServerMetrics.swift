@@ -50,7 +50,7 @@ public final class ServerMetrics: @unchecked Sendable {
     /// Folds OpenSSL's reason strings (and our own refusals) into a few stable label values.
     static func handshakeFailureReason(_ reason: String) -> String {
         switch reason {
-        case "timeout", "unknown_sni", "missing_sni": return reason
+        case "timeout", "unknown_sni", "missing_sni", "tls_setup", "link_lost": return reason
         case let text where text.contains("no shared cipher"): return "no_shared_cipher"
         case let text where text.contains("protocol") || text.contains("version"): return "protocol_version"
         case let text where text.contains("http request") || text.contains("record"): return "not_tls"

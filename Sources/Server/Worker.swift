@@ -1,5 +1,5 @@
 import CoreMetrics
-import CLinux
+internal import CLinux
 import Dispatch
 import Glibc
 import HTTP
@@ -94,7 +94,13 @@ final class Worker: @unchecked Sendable {
                 return
             }
         }
-        let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog)
+        guard let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog) else {
+            // OpenSSL could not make this connection's SSL object: it is closed and counted, the others go on.
+            handshakeFailed(reason: "tls_setup")
+            if let clientAddress { clientLimiter?.release(clientAddress) }
+            close(descriptor)
+            return
+        }
         connections.insert(connection, address: clientAddress)
         heapTrim.opened(openConnections: connections.count)
         metrics.openConnections.increment()

@@ -1,56 +1,54 @@
-import COpenSSL
+internal import COpenSSL
 
 /// An X.509 v3 certificate under construction: subject, serial, validity and extensions, signed last.
 final class CertificateBuilder {
-    private let certificate: OpaquePointer
+    private let certificate: X509Certificate
     /// The issuing certificate; nil while building a self-signed one (the certificate issues itself).
-    private let issuer: OpaquePointer?
+    private let issuer: X509Certificate?
 
     /// `commonName` is left out when longer than X.509's 64-character limit; callers then mark the SAN critical.
-    init(commonName: String?, publicKey: OpaquePointer, issuer: OpaquePointer?,
+    init(commonName: String?, publicKey: PrivateKey, issuer: X509Certificate?,
          validFromOffsetSeconds: Int, days: Int) throws {
-        guard let certificate = X509_new() else { throw TLSError.drain("X509_new") }
-        self.certificate = certificate
+        guard let pointer = X509_new() else { throw TLSError.drain("X509_new") }
+        self.certificate = X509Certificate(owning: pointer)
         self.issuer = issuer
-        // Version field value 2 means X.509 v3 (the field counts from 0).
-        guard X509_set_version(certificate, 2) == 1,
-              X509_set_pubkey(certificate, publicKey) == 1
+        guard X509_set_version(pointer, Int(X509_VERSION_3)) == 1,
+              X509_set_pubkey(pointer, publicKey.pointer) == 1
         else { throw TLSError.drain("setting up a certificate") }
         try setRandomSerial()
-        guard X509_time_adj_ex(X509_getm_notBefore(certificate), 0, validFromOffsetSeconds, nil) != nil,
-              X509_time_adj_ex(X509_getm_notAfter(certificate), Int32(days), validFromOffsetSeconds, nil) != nil
+        guard X509_time_adj_ex(X509_getm_notBefore(pointer), 0, validFromOffsetSeconds, nil) != nil,
+              X509_time_adj_ex(X509_getm_notAfter(pointer), Int32(days), validFromOffsetSeconds, nil) != nil
         else { throw TLSError.drain("setting the validity period") }
         if let commonName {
             let bytes = Array(commonName.utf8)
-            guard X509_NAME_add_entry_by_NID(X509_get_subject_name(certificate), NID_commonName, MBSTRING_ASC,
+            guard X509_NAME_add_entry_by_NID(X509_get_subject_name(pointer), NID_commonName, MBSTRING_ASC,
                                              bytes, Int32(bytes.count), -1, 0) == 1
             else { throw TLSError.drain("setting the subject CN=\(commonName)") }
         }
-        guard X509_set_issuer_name(certificate, X509_get_subject_name(issuer ?? certificate)) == 1 else {
+        guard X509_set_issuer_name(pointer, X509_get_subject_name(issuer?.pointer ?? pointer)) == 1 else {
             throw TLSError.drain("setting the issuer name")
         }
     }
-
-    deinit { X509_free(certificate) }
 
     /// Adds one extension in `openssl.cnf` syntax, e.g. `critical,CA:TRUE` for `NID_basic_constraints`.
     /// Identifier extensions read their keys from the context: add subjectKeyIdentifier before anything refers to it.
     func addExtension(_ nid: Int32, _ value: String) throws {
         var context = X509V3_CTX()
-        X509V3_set_ctx(&context, issuer ?? certificate, certificate, nil, nil, 0)
+        X509V3_set_ctx(&context, issuer?.pointer ?? certificate.pointer, certificate.pointer, nil, nil, 0)
         guard let extensionObject = X509V3_EXT_conf_nid(nil, &context, nid, value) else {
             throw TLSError.drain("building extension \(String(cString: OBJ_nid2sn(nid))) = \(value)")
         }
         defer { X509_EXTENSION_free(extensionObject) }
-        guard X509_add_ext(certificate, extensionObject, -1) == 1 else {
+        guard X509_add_ext(certificate.pointer, extensionObject, -1) == 1 else {
             throw TLSError.drain("adding extension \(String(cString: OBJ_nid2sn(nid)))")
         }
     }
 
-    /// Signs with SHA-256 and returns a new reference to the finished certificate (the caller frees it).
-    func sign(with key: OpaquePointer) throws -> OpaquePointer {
-        guard X509_sign(certificate, key, EVP_sha256()) > 0 else { throw TLSError.drain("signing the certificate") }
-        guard X509_up_ref(certificate) == 1 else { throw TLSError.drain("X509_up_ref") }
+    /// Signs with SHA-256 and returns the finished certificate (this builder's own; build nothing more with it).
+    func sign(with key: PrivateKey) throws -> X509Certificate {
+        guard X509_sign(certificate.pointer, key.pointer, EVP_sha256()) > 0 else {
+            throw TLSError.drain("signing the certificate")
+        }
         return certificate
     }
 
@@ -59,7 +57,7 @@ final class CertificateBuilder {
         guard let serial = BN_new() else { throw TLSError.drain("BN_new") }
         defer { BN_free(serial) }
         guard BN_rand(serial, 128, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) == 1,
-              BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(certificate)) != nil
+              BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(certificate.pointer)) != nil
         else { throw TLSError.drain("setting a random serial number") }
     }
 }

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Glibc
 
 /// A certificate chain and its private key, parsed once at load time and shared by every connection that uses it.
@@ -22,10 +22,11 @@ public final class CertificateKeyPair: @unchecked Sendable {
     /// What the two files held (a changed signature with the same bytes reuses this pair).
     let contentDigest: FileContentDigest
 
-    // Immutable after init; OpenSSL reference counts make sharing across threads safe.
-    let leaf: OpaquePointer
-    let chain: OpaquePointer
-    let key: OpaquePointer
+    // Immutable after init and shared, never copied: by the same pair under another signature, and (the chain) by
+    // every pair of a load with the same intermediates.
+    let leaf: X509Certificate
+    let chain: CertificateChain
+    let key: PrivateKey
 
     /// Loads a PEM chain (leaf first) and a PEM private key; fails when they do not match or the certificate is
     /// refused (`CertificateRejection`) at `now`.
@@ -40,16 +41,13 @@ public final class CertificateKeyPair: @unchecked Sendable {
     }
 
     private convenience init(sharing pair: CertificateKeyPair, signature: [FileSignature?]) {
-        X509_up_ref(pair.leaf)
-        _ = EVP_PKEY_up_ref(pair.key)
         self.init(certificatePath: pair.certificatePath, keyPath: pair.keyPath, signature: signature,
-                  contentDigest: pair.contentDigest, leaf: pair.leaf, chain: X509_chain_up_ref(pair.chain),
-                  key: pair.key, chainIsComplete: pair.chainIsComplete)
+                  contentDigest: pair.contentDigest, leaf: pair.leaf, chain: pair.chain, key: pair.key,
+                  chainIsComplete: pair.chainIsComplete)
     }
 
-    /// Takes ownership of one reference to each OpenSSL object.
     init(certificatePath: String, keyPath: String, signature: [FileSignature?], contentDigest: FileContentDigest,
-         leaf: OpaquePointer, chain: OpaquePointer, key: OpaquePointer, chainIsComplete: Bool) {
+         leaf: X509Certificate, chain: CertificateChain, key: PrivateKey, chainIsComplete: Bool) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
         self.signature = signature
@@ -58,10 +56,10 @@ public final class CertificateKeyPair: @unchecked Sendable {
         self.chain = chain
         self.key = key
         self.chainIsComplete = chainIsComplete
-        self.dnsNames = Self.dnsNames(of: leaf)
-        self.notBefore = Self.seconds(X509_get0_notBefore(leaf))
-        self.notAfter = Self.seconds(X509_get0_notAfter(leaf))
-        switch EVP_PKEY_get_base_id(key) {
+        self.dnsNames = leaf.dnsNames
+        self.notBefore = Self.seconds(X509_get0_notBefore(leaf.pointer))
+        self.notAfter = Self.seconds(X509_get0_notAfter(leaf.pointer))
+        switch EVP_PKEY_get_base_id(key.pointer) {
         case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS: keyType = .rsa
         case EVP_PKEY_EC: keyType = .ecdsa
         default: keyType = .other
@@ -70,24 +68,6 @@ public final class CertificateKeyPair: @unchecked Sendable {
 
     static func signature(of candidate: CertificateDirectory.Candidate) -> [FileSignature?] {
         [FileSignature(path: candidate.certificatePath), FileSignature(path: candidate.keyPath)]
-    }
-
-    deinit {
-        X509_free(leaf)
-        shim_sk_X509_pop_free(chain)
-        EVP_PKEY_free(key)
-    }
-
-    private static func dnsNames(of certificate: OpaquePointer) -> [String] {
-        var names: [String] = []
-        withUnsafeMutablePointer(to: &names) { namesPointer in
-            shim_X509_visit_dns_names(certificate, namesPointer) { context, bytes, length in
-                guard let context, let bytes, length > 0 else { return }
-                let name = String(decoding: UnsafeBufferPointer(start: bytes, count: Int(length)), as: UTF8.self)
-                context.assumingMemoryBound(to: [String].self).pointee.append(name.lowercased())
-            }
-        }
-        return names
     }
 
     /// A certificate time as seconds since the epoch; 0 (long expired, long valid) when OpenSSL cannot read it.

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// Finds how complete a pair's chain is (`ChainCompleteness`): from the leaf, each certificate must be self-issued,
 /// issued by a trust anchor, or issued by the next one in the file. Names and key identifiers only, no signature
@@ -13,10 +13,10 @@ final class ChainChecker {
         self.trustAnchors = trustAnchors
     }
 
-    func check(leaf: OpaquePointer, chain: OpaquePointer) -> ChainCompleteness {
-        let count = Int(shim_sk_X509_num(chain)) + 1
+    func check(leaf: X509Certificate, chain: CertificateChain) -> ChainCompleteness {
+        let count = chain.count + 1
         func certificate(_ index: Int) -> OpaquePointer {
-            index == 0 ? leaf : shim_sk_X509_value(chain, Int32(index - 1))
+            index == 0 ? leaf.pointer : chain[index - 1]
         }
         for index in 0..<count {
             let current = certificate(index)

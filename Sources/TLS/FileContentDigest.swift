@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// SHA-256 over a certificate file and its key file: a reload that finds the same bytes again (a `touch`, a
 /// re-deploy, a restore) keeps the parsed pair instead of parsing and holding a second copy.

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Glibc
 
 /// Reads and writes single PEM objects. Writes go to a hidden temporary file that is renamed into place,
@@ -9,22 +9,22 @@ enum PEMFile {
         return stat(path, &info) == 0
     }
 
-    static func readCertificate(_ path: String) throws -> OpaquePointer {
+    static func readCertificate(_ path: String) throws -> X509Certificate {
         guard let bio = BIO_new_file(path, "r") else { throw TLSError.drain("cannot open \(path)") }
         defer { BIO_free(bio) }
         guard let certificate = PEM_read_bio_X509(bio, nil, nil, nil) else {
             throw TLSError.drain("no certificate in \(path)")
         }
-        return certificate
+        return X509Certificate(owning: certificate)
     }
 
-    static func readKey(_ path: String) throws -> OpaquePointer {
+    static func readKey(_ path: String) throws -> PrivateKey {
         guard let bio = BIO_new_file(path, "r") else { throw TLSError.drain("cannot open \(path)") }
         defer { BIO_free(bio) }
         guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
             throw TLSError.drain("cannot read a private key from \(path)")
         }
-        return key
+        return PrivateKey(owning: key)
     }
 
     /// Renders PEM with `render` (an OpenSSL PEM_write_bio_* call, 1 on success) and stores it at `path`.

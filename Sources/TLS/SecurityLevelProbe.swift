@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// An SSL_CTX made like the server's (TLS_server_method, the default security level) that each pair is installed
 /// on once at load: OpenSSL applies the checks it applies when serving (key sizes, signature digests of the leaf
@@ -18,10 +18,10 @@ final class SecurityLevelProbe {
 
     /// OpenSSL's reasons for refusing the pair (e.g. `ee key too small`), or nil when it accepts it. Without a
     /// context (OpenSSL out of memory) nothing is refused here: the server's own context would fail first.
-    func refusal(leaf: OpaquePointer, key: OpaquePointer, chain: OpaquePointer) -> [String]? {
+    func refusal(leaf: X509Certificate, key: PrivateKey, chain: CertificateChain) -> [String]? {
         guard let context else { return nil }
         ERR_clear_error()
-        guard SSL_CTX_use_cert_and_key(context, leaf, key, chain, 1) != 1 else { return nil }
+        guard SSL_CTX_use_cert_and_key(context, leaf.pointer, key.pointer, chain.pointer, 1) != 1 else { return nil }
         var reasons: [String] = []
         while case let code = ERR_get_error(), code != 0 {
             reasons.append(ERR_reason_error_string(code).map { String(cString: $0) } ?? "error \(code)")

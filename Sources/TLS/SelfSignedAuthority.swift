@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Glibc
 import Reactor
 
@@ -31,8 +31,7 @@ public enum SelfSignedAuthority {
                              days: Int = 90) throws {
         guard let first = dnsNames.first else { throw TLSError("issuing a certificate with no DNS names", reasons: []) }
         ERR_clear_error()
-        let key = try generateKey()
-        defer { EVP_PKEY_free(key) }
+        let key = try PrivateKey.generateEC(curve: "P-256")
         // X.509 caps the CN at 64 characters; without a CN the SAN must be critical (RFC 5280 §4.2.1.6).
         let commonName = first.utf8.count <= 64 ? first : nil
         let builder = try CertificateBuilder(commonName: commonName, publicKey: key, issuer: ca.certificate,
@@ -44,26 +43,19 @@ public enum SelfSignedAuthority {
         try builder.addExtension(NID_ext_key_usage, "serverAuth")
         try builder.addExtension(NID_authority_key_identifier, "keyid:always")
         let certificate = try builder.sign(with: ca.key)
-        defer { X509_free(certificate) }
 
-        try PEMFile.write(keyPath, mode: 0o600) { PEM_write_bio_PKCS8PrivateKey($0, key, nil, nil, 0, nil, nil) }
+        try PEMFile.write(keyPath, mode: 0o600) { PEM_write_bio_PKCS8PrivateKey($0, key.pointer, nil, nil, 0, nil, nil) }
         try PEMFile.write(certificatePath, mode: 0o644) { bio in
-            PEM_write_bio_X509(bio, certificate) == 1 ? PEM_write_bio_X509(bio, ca.certificate) : 0
+            PEM_write_bio_X509(bio, certificate.pointer) == 1 ? PEM_write_bio_X509(bio, ca.certificate.pointer) : 0
         }
     }
 
     private static func loadCA(certificatePath: String, keyPath: String) throws -> SelfSignedCA {
         ERR_clear_error()
         let certificate = try PEMFile.readCertificate(certificatePath)
-        let key: OpaquePointer
-        do {
-            key = try PEMFile.readKey(keyPath)
-        } catch {
-            X509_free(certificate)
-            throw error
-        }
+        let key = try PEMFile.readKey(keyPath)
         let ca = SelfSignedCA(certificatePath: certificatePath, keyPath: keyPath, certificate: certificate, key: key)
-        guard X509_check_private_key(certificate, key) == 1 else {
+        guard X509_check_private_key(certificate.pointer, key.pointer) == 1 else {
             ERR_clear_error()
             throw TLSError("CA key \(keyPath) does not match \(certificatePath)", reasons: [])
         }
@@ -75,28 +67,17 @@ public enum SelfSignedAuthority {
             throw TLSError("creating \(directory): \(String(cString: strerror(errno)))", reasons: [])
         }
         ERR_clear_error()
-        let key = try generateKey()
-        let certificate: OpaquePointer
-        do {
-            let builder = try CertificateBuilder(commonName: caCommonName, publicKey: key, issuer: nil,
-                                                 validFromOffsetSeconds: backdateSeconds, days: caDays)
-            try builder.addExtension(NID_basic_constraints, "critical,CA:TRUE")
-            try builder.addExtension(NID_key_usage, "critical,keyCertSign,cRLSign")
-            try builder.addExtension(NID_subject_key_identifier, "hash")
-            certificate = try builder.sign(with: key)
-        } catch {
-            EVP_PKEY_free(key)
-            throw error
-        }
+        let key = try PrivateKey.generateEC(curve: "P-256")
+        let builder = try CertificateBuilder(commonName: caCommonName, publicKey: key, issuer: nil,
+                                             validFromOffsetSeconds: backdateSeconds, days: caDays)
+        try builder.addExtension(NID_basic_constraints, "critical,CA:TRUE")
+        try builder.addExtension(NID_key_usage, "critical,keyCertSign,cRLSign")
+        try builder.addExtension(NID_subject_key_identifier, "hash")
+        let certificate = try builder.sign(with: key)
         let ca = SelfSignedCA(certificatePath: certificatePath, keyPath: keyPath, certificate: certificate, key: key)
         // Key first: a certificate on disk always has its key next to it.
-        try PEMFile.write(keyPath, mode: 0o600) { PEM_write_bio_PKCS8PrivateKey($0, key, nil, nil, 0, nil, nil) }
-        try PEMFile.write(certificatePath, mode: 0o644) { PEM_write_bio_X509($0, certificate) }
+        try PEMFile.write(keyPath, mode: 0o600) { PEM_write_bio_PKCS8PrivateKey($0, key.pointer, nil, nil, 0, nil, nil) }
+        try PEMFile.write(certificatePath, mode: 0o644) { PEM_write_bio_X509($0, certificate.pointer) }
         return ca
-    }
-
-    private static func generateKey() throws -> OpaquePointer {
-        guard let key = shim_EVP_EC_gen("P-256") else { throw TLSError.drain("generating an EC P-256 key") }
-        return key
     }
 }

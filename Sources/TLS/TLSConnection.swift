@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// One server-side TLS session over a non-blocking socket. OpenSSL does the socket I/O itself (SSL_set_fd).
 public final class TLSConnection {
@@ -20,17 +20,37 @@ public final class TLSConnection {
         if case .refused(let refusal) = name { refusal.rawValue } else { nil }
     }
 
-    public init(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
-        self.ssl = SSL_new(context.context)!
+    /// Nil when OpenSSL cannot make the SSL object or link it to this connection (out of memory): the caller
+    /// closes the socket and counts it.
+    public init?(context: TLSServerContext, fileDescriptor: Int32, selection: ServerNameSelection) {
+        guard let ssl = SSL_new(context.context) else {
+            ERR_clear_error()
+            return nil
+        }
+        self.ssl = ssl
         self.context = context
         self.name = .choosing(selection)
-        SSL_set_fd(ssl, fileDescriptor)
+        // Failing from here frees the SSL object in deinit.
+        guard SSL_set_fd(ssl, fileDescriptor) == 1,
+              SSL_set_ex_data(ssl, Self.linkIndex, Unmanaged.passUnretained(self).toOpaque()) == 1
+        else {
+            ERR_clear_error()
+            return nil
+        }
         SSL_set_accept_state(ssl)
-        // Unretained: the SSL object lives exactly as long as this connection.
-        shim_SSL_set_owner(ssl, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { SSL_free(ssl) }
+
+    /// The SSL object's ex_data slot that points back at its connection, unretained: the SSL object lives exactly
+    /// as long as its connection. Registered once per process; `TLSServerContext` refuses to start without it.
+    static let linkIndex = shim_SSL_get_ex_new_index()
+
+    /// The connection `ssl` belongs to, for OpenSSL's callbacks; nil only if the link was never made.
+    static func linked(to ssl: OpaquePointer) -> TLSConnection? {
+        guard let owner = SSL_get_ex_data(ssl, linkIndex) else { return nil }
+        return Unmanaged<TLSConnection>.fromOpaque(owner).takeUnretainedValue()
+    }
 
     /// Called from the SNI callback. Returns the alert to refuse the handshake with, or nil to go on.
     func chooseCertificates() -> Int32? {
@@ -41,25 +61,25 @@ public final class TLSConnection {
         case .chosen(let host, let fromSNI):
             // A second ClientHello, after a HelloRetryRequest: its certificates are installed already, and it
             // must name the same host as the first.
-            return (fromSNI ? offered?.lowercased() == host : offered == nil) ? nil : Alert.illegalParameter
-        case .refused: return Alert.internalError
+            return (fromSNI ? offered?.lowercased() == host : offered == nil) ? nil : TLSAlert.illegalParameter
+        case .refused: return TLSAlert.internalError
         }
         switch selection.select(serverName: offered) {
         case .use(let pairs, let host):
             for pair in pairs {
-                guard SSL_use_cert_and_key(ssl, pair.leaf, pair.key, pair.chain, 1) == 1 else {
+                guard SSL_use_cert_and_key(ssl, pair.leaf.pointer, pair.key.pointer, pair.chain.pointer, 1) == 1 else {
                     ERR_clear_error()
-                    return Alert.internalError
+                    return TLSAlert.internalError
                 }
             }
             name = .chosen(host, fromSNI: offered != nil)
             return nil
         case .unknownName:
             name = .refused(.unknownName)
-            return Alert.unrecognizedName
+            return TLSAlert.unrecognizedName
         case .missingName:
             name = .refused(.missingName)
-            return Alert.handshakeFailure
+            return TLSAlert.handshakeFailure
         }
     }
 
@@ -118,12 +138,17 @@ public final class TLSConnection {
         case SSL_ERROR_WANT_WRITE: return .wantWrite
         case SSL_ERROR_ZERO_RETURN, SSL_ERROR_SYSCALL: clearErrorQueue(); return .closed
         default:
+            // Our SNI callback refuses a connection it cannot find; say so rather than OpenSSL's "callback failed".
+            if Self.linked(to: ssl) == nil { ERR_clear_error(); return .failed(Self.linkLost) }
             let code = ERR_peek_error()
             let reason = ERR_reason_error_string(code).map { String(cString: $0) } ?? "TLS error"
             ERR_clear_error()
             return .failed(reason)
         }
     }
+
+    /// The handshake failure reason when the SNI callback could not find this connection (never expected).
+    private static let linkLost = "link_lost"
 
     private enum NameState {
         /// Until the ClientHello: what to choose from. It holds every certificate of its catalog, so it goes once
@@ -137,12 +162,5 @@ public final class TLSConnection {
     private enum Refusal: String {
         case unknownName = "unknown_sni"
         case missingName = "missing_sni"
-    }
-
-    private enum Alert {
-        static let handshakeFailure: Int32 = 40
-        static let illegalParameter: Int32 = 47
-        static let internalError: Int32 = 80
-        static let unrecognizedName: Int32 = 112
     }
 }

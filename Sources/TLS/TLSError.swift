@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// An OpenSSL failure: the operation that failed and the messages drained from OpenSSL's thread-local error queue.
 public struct TLSError: Error, CustomStringConvertible, Sendable {

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// The one SSL_CTX every connection starts from: protocol versions, ciphers, ALPN and the SNI callback.
 /// Certificates are not in it: the SNI callback installs the chosen pair on each connection, so 50,000 hosts
@@ -9,6 +9,8 @@ public final class TLSServerContext: @unchecked Sendable {
     let alpnWire: UnsafeMutableBufferPointer<UInt8>
 
     public init(settings: TLSSettings) throws {
+        // Connections cannot be found from their SSL objects without it (see `TLSConnection.linkIndex`).
+        guard TLSConnection.linkIndex >= 0 else { throw TLSError.drain("SSL_get_ex_new_index") }
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.drain("SSL_CTX_new") }
         self.context = context
         let wire = settings.alpnProtocols.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
@@ -46,20 +48,19 @@ public final class TLSServerContext: @unchecked Sendable {
     }
 }
 
-private let fatalAlert: Int32 = 2       // SSL_TLSEXT_ERR_ALERT_FATAL
-private let acknowledged: Int32 = 0     // SSL_TLSEXT_ERR_OK
-private let notAcknowledged: Int32 = 3  // SSL_TLSEXT_ERR_NOACK
-
 /// Recovers the TLSConnection from the SSL object and lets it choose its certificates.
 private func serverNameCallback(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePointer<Int32>?,
                                 _ argument: UnsafeMutableRawPointer?) -> Int32 {
-    guard let ssl, let owner = shim_SSL_get_owner(ssl) else { return fatalAlert }
-    let connection = Unmanaged<TLSConnection>.fromOpaque(owner).takeUnretainedValue()
+    // Never silent: the handshake fails, and `TLSConnection` reports it as `link_lost`.
+    guard let ssl, let connection = TLSConnection.linked(to: ssl) else {
+        alert?.pointee = TLSAlert.internalError
+        return SSL_TLSEXT_ERR_ALERT_FATAL
+    }
     if let refusal = connection.chooseCertificates() {
         alert?.pointee = refusal
-        return fatalAlert
+        return SSL_TLSEXT_ERR_ALERT_FATAL
     }
-    return acknowledged
+    return SSL_TLSEXT_ERR_OK
 }
 
 /// Picks our most preferred protocol the client also offers; none in common means HTTP/1.1 without ALPN.
@@ -68,12 +69,12 @@ private func alpnSelectCallback(_ ssl: OpaquePointer?,
                                 _ outLength: UnsafeMutablePointer<UInt8>?,
                                 _ offered: UnsafePointer<UInt8>?, _ offeredLength: UInt32,
                                 _ argument: UnsafeMutableRawPointer?) -> Int32 {
-    guard let argument, let out, let outLength, let offered else { return notAcknowledged }
+    guard let argument, let out, let outLength, let offered else { return SSL_TLSEXT_ERR_NOACK }
     let context = Unmanaged<TLSServerContext>.fromOpaque(argument).takeUnretainedValue()
     let ours = context.alpnWire
     return out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 1) { selected in
         let result = SSL_select_next_proto(selected, outLength, ours.baseAddress, UInt32(ours.count),
                                            offered, offeredLength)
-        return result == OPENSSL_NPN_NEGOTIATED ? acknowledged : notAcknowledged
+        return result == OPENSSL_NPN_NEGOTIATED ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK
     }
 }

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// The certificates clients are assumed to trust: OpenSSL's default store (SSL_CERT_FILE and SSL_CERT_DIR when
 /// set, else the distribution's bundle). Built once per process on first use; X509_STORE locks its own lookups,
@@ -34,8 +34,9 @@ final class TrustAnchors: @unchecked Sendable {
         }
         guard X509_STORE_CTX_init(context, store, certificate, nil) == 1 else { return false }
         var issuer: OpaquePointer?
-        guard X509_STORE_CTX_get1_issuer(&issuer, context, certificate) == 1 else { return false }
-        X509_free(issuer)
+        guard X509_STORE_CTX_get1_issuer(&issuer, context, certificate) == 1, let issuer else { return false }
+        // Only whether there is one matters: the reference we were given goes at once.
+        _ = X509Certificate(owning: issuer)
         return true
     }
 }
