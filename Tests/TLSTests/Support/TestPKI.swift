@@ -39,6 +39,17 @@ struct TestPKI {
         return issued
     }
 
+    /// A self-signed certificate with `subjectAltName` (OpenSSL's syntax, e.g. `DNS:a.example,IP:192.0.2.1`) or
+    /// none at all.
+    func selfSigned(_ name: String, subjectAltName: String?) throws -> Issued {
+        let issued = Issued(certificate: path(name + ".pem"), key: path(name + ".key"))
+        try makeKey(issued.key, rsaBits: nil)
+        let san = subjectAltName.map { " -addext 'subjectAltName=\($0)'" } ?? ""
+        try openssl("req -x509 -new -key '\(issued.key)' -subj '/CN=\(name)' -days 30 -sha256"
+                    + " -out '\(issued.certificate)'" + san)
+        return issued
+    }
+
     /// A certificate issued by `issuer`: an intermediate CA with `isCA`, else a server certificate.
     func issue(_ name: String, by issuer: Issued, isCA: Bool = false, digest: String = "sha256",
                rsaBits: Int? = nil) throws -> Issued {
