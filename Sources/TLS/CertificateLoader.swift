@@ -11,6 +11,7 @@ final class CertificateLoader {
     /// Ten certificates with 4096-bit RSA keys fit in well under this.
     static let maximumFileBytes = 64 * 1024
 
+    private static let pemInputType: StaticString = "PEM"
     private let keyOutput = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
     private let keyDecoder: OpaquePointer?
     /// Parsed certificates by their PEM text; only chain certificates (not leaves) are looked up.
@@ -25,7 +26,9 @@ final class CertificateLoader {
         keyOutput.initialize(to: nil)
         // Reusable: creating a decoder costs ~2 ms in OpenSSL 3.0, decoding with it ~60 us, against ~360 us for
         // each PEM_read_bio_PrivateKey (which builds a decoder every time).
-        keyDecoder = OSSL_DECODER_CTX_new_for_pkey(keyOutput, "PEM", nil, nil,
+        // The decoder keeps the input type's pointer, not a copy, for every later decode: static text only.
+        let inputType = UnsafeRawPointer(Self.pemInputType.utf8Start).assumingMemoryBound(to: CChar.self)
+        keyDecoder = OSSL_DECODER_CTX_new_for_pkey(keyOutput, inputType, nil, nil,
                                                    OSSL_KEYMGMT_SELECT_PRIVATE_KEY | OSSL_KEYMGMT_SELECT_PUBLIC_KEY,
                                                    nil, nil)
     }
