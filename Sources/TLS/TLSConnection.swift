@@ -46,8 +46,8 @@ public final class TLSConnection {
     /// as long as its connection. Registered once per process; `TLSServerContext` refuses to start without it.
     /// Setting it allocates the SSL object's ex_data stack: 96 heap bytes per connection (two 48-byte blocks),
     /// measured at +0.18 KiB RSS per idle TLS connection (14.12 -> 14.30, 2,000 held), which nginx pays too for
-    /// its own connection index. The socket BIO's callback argument costs nothing but breaks, silently, the day
-    /// anything sets a BIO callback or replaces the BIO.
+    /// its own connection index. The socket BIO's callback argument costs nothing but is lost the day anything
+    /// sets a BIO callback or replaces the BIO.
     static let linkIndex = shim_SSL_get_ex_new_index()
 
     /// The connection `ssl` belongs to, for OpenSSL's callbacks; nil only if the link was never made.
