@@ -7,10 +7,10 @@ public final class Catalog: Sendable {
     /// Served policies by mail domain.
     public let policies: [String: LoadedPolicy]
     /// Rendered responses by host name (`mta-sts.<domain>`).
-    let responses: [String: PolicyResponse]
+    private let responses: [String: PolicyResponse]
     public let certificates: CertificateIndex
     public let selection: ServerNameSelection
-    let responder: PolicyResponder
+    package let responder: PolicyResponder
 
     public convenience init(policies: [LoadedPolicy], certificates: CertificateIndex, defaultHost: String?) {
         var byDomain: [String: LoadedPolicy] = [:]
