@@ -44,7 +44,7 @@ public final class Catalog: Sendable {
     }
 
     /// The HTTPS host senders fetch a domain's policy from (RFC 8461 §3.3).
-    public static func hostName(forDomain domain: String) -> String { "mta-sts." + domain }
+    public static func hostName(forDomain domain: String) -> String { DNSRecords.policyHost(forDomain: domain) }
 
     /// Domains with a policy but no certificate for their `mta-sts.` host: senders cannot fetch these.
     public var uncoveredDomains: [String] {

@@ -37,7 +37,7 @@ public enum PolicyFileName {
             let mailDomain = domain.dropFirst("mta-sts.".count)
             found.append(Diagnostic(severity: .warning, line: 0, column: 0,
                                     message: "\"\(domain)\" looks like the policy host, not the mail domain; "
-                                        + "this file is served as mta-sts.\(domain)",
+                                        + "this file is served as \(DNSRecords.policyHost(forDomain: domain))",
                                     fix: "name the file for the mail domain: \(mailDomain).txt"))
         }
         return found
