@@ -9,7 +9,7 @@ let package = Package(
         // For the fuzz package in Fuzz/ (a separate package, so normal builds never need the fuzzer runtime).
         .library(name: "MTASTS", targets: ["MTASTS"]),
         .library(name: "HTTP", targets: ["HTTP"]),
-        .library(name: "Server", targets: ["Server"]),
+        .library(name: "ExchangeFuzzing", targets: ["ExchangeFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,29 +30,37 @@ let package = Package(
 
         // Pure Swift: the RFC 8461 policy grammar, validation, rendering and DNS records.
         .target(name: "MTASTS"),
+        // Glibc file paths and loading lanes, shared by TLS, Reactor and the catalog: no event loop, no protocol.
+        .target(name: "FileSystem"),
         // The only importer of COpenSSL.
-        .target(name: "TLS", dependencies: ["COpenSSL", "Reactor"]),
+        .target(name: "TLS", dependencies: ["COpenSSL", "FileSystem"]),
         // HTTP without sockets: the HTTP/1.1 parser and the routing of requests to policy responses.
         .target(name: "HTTP", dependencies: ["CNGHTTP2"]),
         // Dispatch + Glibc only: event loops, sockets, listeners, signals, file watching.
-        .target(name: "Reactor", dependencies: ["CLinux"]),
-        // Wiring: catalog snapshots, connections, the server.
+        .target(name: "Reactor", dependencies: ["CLinux", "FileSystem"]),
+        // Policy and certificate files, loading lanes, the keep-last-good merge, the catalog snapshot, health and the
+        // status document: what serve, check, dns and status share, without the event loop.
+        .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
+        // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
-            "MTASTS", "TLS", "HTTP", "Reactor", "CLinux",
+            "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "mta-sts-host", dependencies: [
-            "MTASTS", "Server", "TLS", "CServeSignals",
+            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // Test support, not shipped: the exchanges driven without a socket, for the fuzz package in Fuzz/.
+        .target(name: "ExchangeFuzzing", dependencies: ["Server", "Catalog", "MTASTS", "TLS"]),
 
         .testTarget(name: "MTASTSTests", dependencies: ["MTASTS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "FileSystem"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
     ]

@@ -20,9 +20,9 @@ let package = Package(
         .executableTarget(name: "http1-parser", dependencies: [
             "FuzzDriver", .product(name: "HTTP", package: "mta-sts-host"),
         ]),
-        // HTTP/1.1 and HTTP/2 exchanges after the handshake (Server.ExchangeFuzzHarness): bounded output, no trap.
+        // HTTP/1.1 and HTTP/2 exchanges after the handshake (ExchangeFuzzing.ExchangeFuzzHarness): bounded output, no trap.
         .executableTarget(name: "exchange", dependencies: [
-            "FuzzDriver", .product(name: "Server", package: "mta-sts-host"),
+            "FuzzDriver", .product(name: "ExchangeFuzzing", package: "mta-sts-host"),
         ]),
     ]
 )

@@ -12,7 +12,11 @@ public struct DNSRecords: Equatable, Sendable {
     }
 
     /// The name senders connect to; it must resolve to this server.
-    public var policyHost: String { "mta-sts.\(domain)" }
+    public var policyHost: String { Self.policyHost(forDomain: domain) }
+
+    /// The HTTPS host senders fetch a domain's policy from (RFC 8461 §3.3): `mta-sts.<domain>`. The one definition;
+    /// the catalog's `Catalog.hostName(forDomain:)` is this.
+    public static func policyHost(forDomain domain: String) -> String { "mta-sts." + domain }
     /// Without a trailing dot; the zone form adds it.
     public var stsName: String { "_mta-sts.\(domain)" }
     public var stsValue: String { "v=STSv1; id=\(id)" }

@@ -1,6 +1,17 @@
 /// What a policy file's name says: the file name is the served domain, so it must already be in the form SNI names
 /// arrive in. Findings about the name alone, for `policies/<domain>.txt`.
 public enum PolicyFileName {
+    /// `example.com` → `example.com.txt`.
+    public static func fileName(forDomain domain: String) -> String { domain + ".txt" }
+
+    /// `policies/example.com.txt` (or the bare file name) → `example.com`: the domain a policy file serves; nil when
+    /// the name does not end in `.txt`.
+    public static func domain(ofPath path: String) -> String? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard name.hasSuffix(".txt") else { return nil }
+        return String(name.dropLast(4))
+    }
+
     /// Findings about `domain`, the file name without its final `.txt`.
     public static func diagnostics(domain: String) -> [Diagnostic] {
         var found: [Diagnostic] = []
@@ -26,7 +37,7 @@ public enum PolicyFileName {
             let mailDomain = domain.dropFirst("mta-sts.".count)
             found.append(Diagnostic(severity: .warning, line: 0, column: 0,
                                     message: "\"\(domain)\" looks like the policy host, not the mail domain; "
-                                        + "this file is served as mta-sts.\(domain)",
+                                        + "this file is served as \(DNSRecords.policyHost(forDomain: domain))",
                                     fix: "name the file for the mail domain: \(mailDomain).txt"))
         }
         return found

@@ -1,4 +1,5 @@
 import Dispatch
+import FileSystem
 import Glibc
 
 /// Watches directory trees with inotify (Dispatch has no vnode sources on Linux) and calls `onChange` once

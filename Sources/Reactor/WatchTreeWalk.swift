@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// A directory watched inside a root's tree: the path events are reported under, and where it really is (for the

@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// A root the watcher follows by path: the directory holding it is watched for entries of its name, so a root

@@ -1,3 +1,4 @@
+import Catalog
 import Glibc
 import HTTP
 import Reactor

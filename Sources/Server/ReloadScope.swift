@@ -1,3 +1,4 @@
+import Catalog
 import Reactor
 
 /// Decides how much a burst of file events requires reloading (pure, for tests).

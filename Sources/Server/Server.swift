@@ -1,3 +1,4 @@
+import Catalog
 internal import CLinux
 import Dispatch
 import Glibc
@@ -57,7 +58,7 @@ public final class Server: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         let started = MonotonicClock.milliseconds()
         watchSignalsAndFiles()
-        let (catalog, report) = try CatalogLoader.load(configuration)
+        let (catalog, report) = try CatalogLoader.load(configuration.catalogSources)
         log(report)
         if configuration.strict, report.hasProblems || !catalog.uncoveredDomains.isEmpty {
             var reasons = report.problems + report.rejectedPolicyFiles.map { "rejected policy file \($0)" }
@@ -162,31 +163,35 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one. When the file
-    /// events name only policy files, only those are read again. Certificates changed beyond one batch follow in
-    /// further passes, each queued right after the previous one is installed; `attemptedBefore` holds the pairs
-    /// the earlier passes of the chain read already.
+    /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one. Scope, load, merge,
+    /// swap, report: the file events decide what is read again (only the policy files they name, or everything),
+    /// `CatalogLoader.scan` reads it, `CatalogMerge.merge` decides what serves (keep-the-last-good), the workers get
+    /// the result, and the reporting queue says what changed. Certificates changed beyond one batch follow in
+    /// further passes of the same chain, each queued right after the previous one is installed.
     public func reload(trigger: String = "request", changes: FileChanges? = nil) {
-        reload(trigger: trigger, changes: changes, attemptedBefore: [])
+        reload(trigger: trigger, changes: changes, batch: CatalogMerge.Batch())
     }
 
-    private func reload(trigger: String, changes: FileChanges?, attemptedBefore: Set<CertificateDirectory.Candidate>) {
+    private func reload(trigger: String, changes: FileChanges?, batch: CatalogMerge.Batch) {
         control.async { [self] in
             let started = MonotonicClock.milliseconds()
             do {
-                let next: Catalog, report: CatalogLoader.Report
-                // Files whose writer has not closed them keep their previous version until it has.
+                // Scope. Files whose writer has not closed them keep their previous version until it has.
                 let beingWritten = watcher?.pathsBeingWritten ?? []
-                if let changes, let catalog, let names = ReloadScope.policyNames(in: changes, configuration: configuration,
-                                                                               beingWritten: beingWritten) {
+                var scope = CatalogLoader.Scope.everything
+                if let changes, catalog != nil,
+                   let names = ReloadScope.policyNames(in: changes, configuration: configuration, beingWritten: beingWritten) {
                     guard !names.isEmpty else { return }  // editor swap files and the like
-                    (next, report) = CatalogLoader.reloadPolicies(named: names, directory: configuration.policiesDirectory,
-                                                                  previous: catalog, previousReport: lastReport)
-                } else {
-                    (next, report) = try CatalogLoader.load(configuration, previous: catalog,
-                                                            attemptedBefore: attemptedBefore, beingWritten: beingWritten)
+                    scope = .policyFiles(names)
                 }
-                // Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
+                // Load (I/O), then merge (pure).
+                let sources = configuration.catalogSources
+                let scanned = try CatalogLoader.scan(scope, sources: sources, previous: catalog, batch: batch,
+                                                     beingWritten: beingWritten)
+                let merged = CatalogMerge.merge(previous: catalog, previousReport: lastReport, scanned: scanned,
+                                                batch: batch, sources: sources)
+                let next = merged.catalog, report = merged.report
+                // Swap. Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
                 for worker in workers {
                     worker.perform { worker.replaceCatalog(next) }
@@ -199,11 +204,11 @@ public final class Server: @unchecked Sendable {
                 // Once the event loops and the handshakes in progress have let go of the previous snapshot, its
                 // memory goes back to the system rather than idling in malloc's arenas.
                 reporting.asyncAfter(deadline: .now() + 1) { _ = malloc_trim(0) }
-                // Each pass reads pairs not read before in the chain, so the chain ends.
-                let attempted = attemptedBefore.union(report.certificatesAttempted)
-                if report.certificatesDeferred > 0, attempted.count > attemptedBefore.count {
-                    reload(trigger: "next certificate batch", changes: nil, attemptedBefore: attempted)
+                // Follow-up: the next certificate batch of the chain (the merge decides whether there is one).
+                if let nextBatch = merged.nextBatch {
+                    reload(trigger: "next certificate batch", changes: nil, batch: nextBatch)
                 }
+                // Report.
                 reporting.async { [self] in
                     log(report)
                     let diff = CatalogDiff(before: Catalog.servedIDs(policiesBefore), after: next.servedIDs)

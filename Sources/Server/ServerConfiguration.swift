@@ -1,3 +1,5 @@
+import Catalog
+import FileSystem
 import Glibc
 import HTTP
 import Reactor
@@ -57,4 +59,11 @@ public struct ServerConfiguration: Sendable {
     }
 
     public init() {}
+
+    /// What the catalog is loaded from.
+    public var catalogSources: CatalogSources {
+        CatalogSources(policiesDirectory: policiesDirectory, certificatesDirectory: certificatesDirectory,
+                       defaultHost: defaultHost, excludedPaths: excludedPaths,
+                       reloadCertificateBatch: reloadCertificateBatch)
+    }
 }

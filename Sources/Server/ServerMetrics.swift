@@ -1,3 +1,4 @@
+import Catalog
 import CoreMetrics
 import Glibc
 import TLS

@@ -1,4 +1,6 @@
+import Catalog
 import Dispatch
+import FileSystem
 import Glibc
 import Logging
 import Reactor

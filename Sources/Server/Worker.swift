@@ -1,3 +1,4 @@
+import Catalog
 import CoreMetrics
 internal import CLinux
 import Dispatch

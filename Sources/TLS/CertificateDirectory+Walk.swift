@@ -1,5 +1,5 @@
 import Glibc
-import Reactor
+import FileSystem
 
 extension CertificateDirectory {
     /// What a walk of the tree found.

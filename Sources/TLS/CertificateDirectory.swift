@@ -1,5 +1,5 @@
 import Glibc
-import Reactor
+import FileSystem
 
 /// Finds certificate/key pairs below a directory, in the layouts operators already have:
 /// certbot (`fullchain.pem` + `privkey.pem`, usually symlinks into `archive/`), Kubernetes TLS secrets

@@ -1,6 +1,6 @@
 internal import COpenSSL
 import Glibc
-import Reactor
+import FileSystem
 
 /// Parses and checks certificate/key pairs quickly: one private-key decoder reused for every key, intermediates
 /// shared between chains (every certbot chain repeats the same one or two), and one security-level probe and one

@@ -1,6 +1,6 @@
 internal import COpenSSL
 import Glibc
-import Reactor
+import FileSystem
 
 /// A local CA and the certificates it issues, for trying the server without a public CA (`serve --self-signed`).
 /// Keys are EC P-256 and certificates follow RFC 5280 closely enough for OpenSSL's `-x509_strict` checks.

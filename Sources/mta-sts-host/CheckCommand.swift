@@ -1,8 +1,8 @@
 import ArgumentParser
+import Catalog
 import Glibc
-import TLS
 import MTASTS
-import Server
+import TLS
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import MTASTS
-import Server
+import Catalog
 
 /// Renders a `check` report: compiler-style text for people, one JSON object for automation.
 enum CheckOutput {
@@ -47,8 +47,7 @@ enum CheckOutput {
         let paths = Set(valid).union(rejected).union(report.diagnostics.map(\.path)).sorted()
         let files: [JSONValue] = paths.map { path in
             let status = valid.contains(path) ? "valid" : rejected.contains(path) ? "rejected" : "ignored"
-            let name = path.split(separator: "/").last.map(String.init) ?? path
-            let domain = name.hasSuffix(".txt") ? String(name.dropLast(4)) : nil
+            let domain = PolicyFileName.domain(ofPath: path)
             let diagnostics = report.diagnostics.filter { $0.path == path }.map { diagnosticJSON($0.diagnostic) }
             return .object([
                 ("path", .string(path)), ("domain", .optional(domain)), ("status", .string(status)),

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Catalog
+import FileSystem
 import MTASTS
-import Server
-import Reactor
 
 struct DNSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +74,7 @@ struct DNSCommand: ParsableCommand {
                 continue
             }
             complete = false
-            let path = joinPath(policies, domain + ".txt")
+            let path = joinPath(policies, PolicyFileName.fileName(forDomain: domain))
             let reason = report.rejectedFiles.contains(path)
                 ? "\(path) has errors (run mta-sts-host check)" : "there is no \(path)"
             StandardError.print("error: no valid policy for \(name): \(reason)")

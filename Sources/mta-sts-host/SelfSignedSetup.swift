@@ -1,3 +1,4 @@
+import Catalog
 import Glibc
 import Logging
 import Reactor
@@ -25,7 +26,7 @@ enum SelfSignedSetup {
         let directory = base + "/certs"
         try makeDirectory(directory)
 
-        let hosts = try PolicyDirectory.load(directory: policies).policies.map { "mta-sts." + $0.domain }
+        let hosts = try PolicyDirectory.load(directory: policies).policies.map { Catalog.hostName(forDomain: $0.domain) }
         let now = Int(time(nil))
         var issued = 0
         for host in hosts {

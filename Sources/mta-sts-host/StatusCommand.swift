@@ -1,8 +1,8 @@
 import ArgumentParser
+import Catalog
+import FileSystem
 import Glibc
 import MTASTS
-import Reactor
-import Server
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
+import Catalog
 import FoundationEssentials
 import MTASTS
-import Server
 
 /// Decodes status.json and renders it as a table for people. Every string from the file is escaped: file names
 /// can hold control characters.

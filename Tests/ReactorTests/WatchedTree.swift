@@ -1,4 +1,5 @@
 import Dispatch
+import FileSystem
 import Glibc
 import Synchronization
 @testable import Reactor

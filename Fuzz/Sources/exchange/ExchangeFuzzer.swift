@@ -1,5 +1,5 @@
 import Glibc
-import Server
+import ExchangeFuzzing
 
 /// One libFuzzer input: a flags byte, a chunking byte, then the decrypted bytes a client sent after the handshake.
 ///

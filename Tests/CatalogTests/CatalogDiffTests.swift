@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Catalog
 
 struct CatalogDiffTests {
     @Test func namesWhatWasAddedChangedAndRemoved() {

@@ -1,3 +1,4 @@
+import MTASTS
 import TLS
 
 /// Whether senders can fetch a domain's policy: a valid policy *and* a usable certificate for its
@@ -19,7 +20,7 @@ public enum DomainHealth {
             states[domain] = state(ofHost: Catalog.hostName(forDomain: domain), in: catalog.certificates, now: now)
         }
         for file in rejectedPolicyFiles {
-            guard let domain = CatalogLoader.domainOfPolicyFile(file), states[domain] == nil else { continue }
+            guard let domain = PolicyFileName.domain(ofPath: file), states[domain] == nil else { continue }
             states[domain] = .rejectedPolicy
         }
         return states

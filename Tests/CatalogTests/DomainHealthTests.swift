@@ -1,7 +1,7 @@
 import MTASTS
 import Testing
 import TLS
-@testable import Server
+@testable import Catalog
 
 /// A domain is served only with a valid policy and a certificate that is valid now for its mta-sts. host.
 struct DomainHealthTests {

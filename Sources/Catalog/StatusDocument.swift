@@ -9,7 +9,7 @@ public enum StatusDocument {
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],
                               problems: [String], writer: ProcessIdentity?) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
-                                       by: { CatalogLoader.domainOfPolicyFile($0.path) ?? $0.path })
+                                       by: { PolicyFileName.domain(ofPath: $0.path) ?? $0.path })
         let domains: [JSONValue] = states.keys.sorted().map { domain in
             let host = Catalog.hostName(forDomain: domain)
             let state = states[domain] ?? .rejectedPolicy

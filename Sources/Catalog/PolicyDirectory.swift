@@ -1,6 +1,6 @@
+import FileSystem
 import Glibc
 import MTASTS
-import Reactor
 import TLS
 
 /// Loads `DIR/<domain>.txt` policy files (non-recursive). Symlinks are followed, so an alias file

@@ -2,7 +2,7 @@ import MTASTS
 
 /// Which directory entries are policy files, and what their names must look like.
 extension PolicyDirectory {
-    enum EntryKind: Equatable {
+    package enum EntryKind: Equatable {
         /// Dotfiles (`.swp` swap files, Kubernetes `..data`), editor and package-manager leftovers, and
         /// documentation: skipped silently, because they are expected in an edited directory.
         case ignored
@@ -16,13 +16,13 @@ extension PolicyDirectory {
         ".rpmnew", ".rpmsave", ".md",
     ]
 
-    static func classify(_ name: String) -> EntryKind {
+    package static func classify(_ name: String) -> EntryKind {
         if name.hasPrefix(".") || name.hasPrefix("README") || (name.hasPrefix("#") && name.hasSuffix("#")) {
             return .ignored
         }
         if leftoverSuffixes.contains(where: name.hasSuffix) { return .ignored }
-        guard name.hasSuffix(".txt") else { return .other }
-        return .policy(domain: String(name.dropLast(4)))
+        guard let domain = PolicyFileName.domain(ofPath: name) else { return .other }
+        return .policy(domain: domain)
     }
 
     /// The file name is the served domain; the rules are in `PolicyFileName`.

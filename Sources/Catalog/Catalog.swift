@@ -7,10 +7,10 @@ public final class Catalog: Sendable {
     /// Served policies by mail domain.
     public let policies: [String: LoadedPolicy]
     /// Rendered responses by host name (`mta-sts.<domain>`).
-    let responses: [String: PolicyResponse]
+    private let responses: [String: PolicyResponse]
     public let certificates: CertificateIndex
     public let selection: ServerNameSelection
-    let responder: PolicyResponder
+    package let responder: PolicyResponder
 
     public convenience init(policies: [LoadedPolicy], certificates: CertificateIndex, defaultHost: String?) {
         var byDomain: [String: LoadedPolicy] = [:]
@@ -44,7 +44,7 @@ public final class Catalog: Sendable {
     }
 
     /// The HTTPS host senders fetch a domain's policy from (RFC 8461 §3.3).
-    public static func hostName(forDomain domain: String) -> String { "mta-sts." + domain }
+    public static func hostName(forDomain domain: String) -> String { DNSRecords.policyHost(forDomain: domain) }
 
     /// Domains with a policy but no certificate for their `mta-sts.` host: senders cannot fetch these.
     public var uncoveredDomains: [String] {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Catalog
 
 /// `status --check` believes a status file only from a running writer, while fresh, with every domain served.
 struct StatusCheckTests {

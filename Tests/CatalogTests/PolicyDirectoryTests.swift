@@ -1,5 +1,5 @@
+import Catalog
 import MTASTS
-import Server
 import Testing
 
 private let example = "version: STSv1\nmode: testing\nmx: mail.example.com\nmax_age: 86400\n"

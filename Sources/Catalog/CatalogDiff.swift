@@ -29,8 +29,8 @@ public struct CatalogDiff: Equatable, Sendable {
 }
 
 extension Catalog {
-    var servedIDs: [String: String] { Self.servedIDs(policies) }
+    package var servedIDs: [String: String] { Self.servedIDs(policies) }
 
     /// Policy id by domain: what a reload's diff compares.
-    static func servedIDs(_ policies: [String: LoadedPolicy]) -> [String: String] { policies.mapValues(\.id) }
+    package static func servedIDs(_ policies: [String: LoadedPolicy]) -> [String: String] { policies.mapValues(\.id) }
 }
