@@ -14,23 +14,26 @@ public final class ExchangeFuzzHarness {
     public static let domains = ["example.com", "example.net"]
 
     private let exchange: ProtocolExchange
-    private let record: Record
+    private let serverName: String?
+    private let maxRequests: Int
+    private var draining = false
+    private var events = ExchangeEvents()
     /// Requests answered so far (any status), 408s and 400s for malformed heads included.
-    public var requestsAnswered: Int { record.answered }
+    public private(set) var requestsAnswered = 0
 
     /// - Parameters:
     ///   - serverName: the SNI the client sent; nil routes by Host or :authority, as a connection without SNI does.
     ///   - maxRequests: requests (HTTP/1.1) or streams (HTTP/2) one connection may carry.
     public init(protocol applicationProtocol: ApplicationProtocol, serverName: String?, maxRequests: Int = 100) {
-        let record = Record(catalog: Self.catalog, serverName: serverName, maxRequests: maxRequests)
-        self.record = record
+        self.serverName = serverName
+        self.maxRequests = maxRequests
         switch applicationProtocol {
         case .http1:
-            exchange = HTTP1Exchange(context: record)
+            exchange = .http1(HTTP1Exchange())
         case .http2:
             var settings = HTTP2Settings()
             settings.maxStreamsPerConnection = maxRequests
-            exchange = HTTP2Exchange(context: record, settings: settings)
+            exchange = .http2(HTTP2Exchange(settings: settings))
         }
     }
 
@@ -38,24 +41,38 @@ public final class ExchangeFuzzHarness {
     public var isMidRequest: Bool { exchange.isMidRequest }
 
     public func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) {
-        exchange.receive(bytes, output: &output)
+        exchange.receive(bytes, context: context, output: &output, events: &events)
+        count()
     }
 
     public func produce(output: inout [UInt8]) {
-        exchange.produce(output: &output)
+        exchange.produce(output: &output, events: &events)
+        count()
     }
 
     public func timedOut(output: inout [UInt8]) {
-        exchange.timedOut(output: &output)
+        exchange.timedOut(context: context, output: &output, events: &events)
+        count()
     }
 
     /// Graceful stop, as on SIGTERM: later HTTP/1.1 responses carry Connection: close.
     public func drain(output: inout [UInt8]) {
-        record.draining = true
-        exchange.drain(output: &output)
+        draining = true
+        exchange.drain(output: &output, events: &events)
+        count()
     }
 
-    fileprivate static let date = Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8)
+    private var context: ExchangeContext {
+        ExchangeContext(catalog: Self.catalog, serverName: serverName, date: Self.date, isDraining: draining,
+                        maxRequests: maxRequests)
+    }
+
+    private func count() {
+        requestsAnswered += events.answered.count
+        events.clear()
+    }
+
+    private static let date = Array("Sun, 06 Nov 1994 08:49:37 GMT".utf8)
 
     private static let catalog: Catalog = {
         let policies = [
@@ -66,28 +83,4 @@ public final class ExchangeFuzzHarness {
         ]
         return Catalog(policies: policies, certificates: CertificateIndex(pairs: []), defaultHost: nil)
     }()
-}
-
-/// The exchange's context: the fixed catalog, and what it counts. Kept alive by the harness (the exchange
-/// holds it unowned, as it holds its connection).
-private final class Record: ExchangeContext {
-    let catalog: Catalog
-    let serverName: String?
-    let maxRequests: Int
-    var answered = 0
-    var draining = false
-
-    init(catalog: Catalog, serverName: String?, maxRequests: Int) {
-        self.catalog = catalog
-        self.serverName = serverName
-        self.maxRequests = maxRequests
-    }
-
-    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
-        catalog.responder.decide(request, serverName: serverName, defaultHost: nil)
-    }
-
-    func answered(_ status: Int, _ request: HTTPRequestHead?) { answered += 1 }
-    var date: [UInt8] { ExchangeFuzzHarness.date }
-    var isDraining: Bool { draining }
 }

@@ -1,45 +1,70 @@
 import HTTP
 
-/// HTTP/2 over one connection, through nghttp2.
-final class HTTP2Exchange: ProtocolExchange {
-    private let session: HTTP2Session
+/// HTTP/2 over one connection, through nghttp2. Each call takes its context (`ExchangeContext`) and reports the
+/// requests answered, and why the session failed if it did, in `events`.
+final class HTTP2Exchange {
+    /// Created once `self` can be captured: the session answers a request from inside `receive`.
+    private var session: HTTP2Session!
+    /// During a call only: the caller's context and events (swapped in and out, so nothing is copied or allocated).
+    private var context: ExchangeContext?
+    private var events = ExchangeEvents()
     private var failed = false
 
-    /// `context` is the connection, which owns this exchange and so outlives the session's callbacks.
-    init(context: ExchangeContext, settings: HTTP2Settings) {
-        session = HTTP2Session(settings: settings, respond: { [unowned(unsafe) context] head in
-            let decision = context.decide(head)
-            context.answered(decision.status, head)
-            return decision
-        }, date: { [unowned(unsafe) context] in context.date }, milliseconds: MonotonicClock.coarseMilliseconds)
+    init(settings: HTTP2Settings) {
+        // Unowned: the exchange owns the session, so it outlives the session's callbacks.
+        session = HTTP2Session(settings: settings, respond: { [unowned(unsafe) self] head in
+            self.answer(head)
+        }, date: { [unowned(unsafe) self] in self.context?.date ?? [] }, milliseconds: MonotonicClock.coarseMilliseconds)
     }
 
     var isFinished: Bool { failed || session.isFinished }
     var isMidRequest: Bool { session.hasActiveStreams }
-    /// A client may still be sending frames (WINDOW_UPDATE, its own GOAWAY) when the session ends.
-    var endedAfterWholeInput: Bool { false }
-    /// Why nghttp2 or our limits ended the session, if they did.
-    var failure: String? { session.failure }
 
-    func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) {
+    func receive(_ bytes: UnsafeRawBufferPointer, context: ExchangeContext, output: inout [UInt8],
+                 events: inout ExchangeEvents) {
         guard !failed else { return }
+        self.context = context
+        swap(&self.events, &events)
         // On failure nghttp2 has usually queued a GOAWAY: still send it.
-        if !session.receive(bytes) { failed = true }
-        produce(output: &output)
+        if !session.receive(bytes) { fail() }
+        self.context = nil
+        swap(&self.events, &events)
+        produce(output: &output, events: &events)
     }
 
-    func produce(output: inout [UInt8]) {
-        if !session.produce(into: &output) { failed = true }
+    func produce(output: inout [UInt8], events: inout ExchangeEvents) {
+        if !session.produce(into: &output) {
+            swap(&self.events, &events)
+            fail()
+            swap(&self.events, &events)
+        }
     }
 
-    func timedOut(output: inout [UInt8]) {
+    func timedOut(output: inout [UInt8], events: inout ExchangeEvents) {
         session.goAway()
-        produce(output: &output)
+        produce(output: &output, events: &events)
         failed = true
     }
 
-    func drain(output: inout [UInt8]) {
+    func drain(output: inout [UInt8], events: inout ExchangeEvents) {
         session.goAway()
-        produce(output: &output)
+        produce(output: &output, events: &events)
+    }
+
+    private func answer(_ head: HTTPRequestHead) -> PolicyResponder.Decision {
+        // The session answers only from inside `receive`, where the context is set.
+        guard let context else { return Self.unknownHosts.decide(head, serverName: nil) }
+        let decision = context.decide(head)
+        events.answered.append(.init(status: decision.status, head: head))
+        return decision
+    }
+
+    private static let unknownHosts = PolicyResponder { _ in nil }
+
+    /// Why nghttp2 or our limits ended the session, reported once.
+    private func fail() {
+        guard !failed else { return }
+        failed = true
+        events.failure = session.failure ?? "HTTP/2 session failed"
     }
 }
