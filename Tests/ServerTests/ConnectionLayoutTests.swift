@@ -14,4 +14,10 @@ struct ConnectionLayoutTests {
         // glibc adds 8 bytes of header and rounds to 16: 88 bytes is the most that fits in 96.
         #expect(size <= 88, "Connection instance size \(size)")
     }
+
+    @Test func exchangesStaySmall() {
+        // Per connection too: 48 and 64-byte heap blocks (up to 40 and 56 bytes).
+        #expect(Self.instanceSize(of: HTTP2Exchange.self) <= 40)
+        #expect(Self.instanceSize(of: HTTP1Exchange.self) <= 56)
+    }
 }
