@@ -23,11 +23,9 @@ public final class ExchangeFuzzHarness {
     ///   - serverName: the SNI the client sent; nil routes by Host or :authority, as a connection without SNI does.
     ///   - maxRequests: requests (HTTP/1.1) or streams (HTTP/2) one connection may carry.
     public init(protocol applicationProtocol: ApplicationProtocol, serverName: String?, maxRequests: Int = 100) {
-        let catalog = Self.catalog
-        driver = ExchangeDriver(protocol: applicationProtocol == .http1 ? .http1 : .http2, maxRequests: maxRequests,
-                                date: Self.date) { request in
-            catalog.responder.decide(request, serverName: serverName, defaultHost: nil)
-        }
+        driver = ExchangeDriver(protocol: applicationProtocol == .http1 ? .http1 : .http2,
+                                responder: Self.catalog.responder, serverName: serverName, maxRequests: maxRequests,
+                                date: Self.date)
     }
 
     public var isFinished: Bool { driver.isFinished }

@@ -49,7 +49,8 @@ public final class HTTP2Session {
     public func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let result = nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         if result < 0 {
-            failure = String(cString: nghttp2_strerror(Int32(result)))
+            // A refusal from a callback (a flood, say) says more than nghttp2's "user callback function failed".
+            failure = failure ?? String(cString: nghttp2_strerror(Int32(result)))
             return false
         }
         return true

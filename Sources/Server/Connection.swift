@@ -4,31 +4,31 @@ import HTTP
 import Reactor
 import TLS
 
-/// One client connection on one event loop: TLS handshake, then HTTP/1.1 or HTTP/2 (by ALPN), then a graceful
-/// close. It moves bytes between the socket (through OpenSSL) and the protocol exchange; all methods run on the
-/// worker's queue.
+/// One client connection on one event loop: the I/O shell around `ConnectionStateMachine`, which decides. It reports
+/// each event (readiness, a handshake step, a read or write result, a timeout, a drain) to the machine and performs
+/// the action returned: TLS through OpenSSL, the protocol exchange (HTTP/1.1 or HTTP/2, by ALPN), the socket.
+/// All methods run on the worker's queue.
 final class Connection: SocketEventHandler {
-    enum State: Equatable { case handshaking, open, lingering, closed }
+    typealias Action = ConnectionStateMachine.Action
 
     // Stored properties are ordered so that the object packs into 88 bytes (a 96-byte heap block): 2,000 idle
     // connections are 2,000 of them.
     /// The worker owns its connections and closes them all before it goes.
     private unowned(unsafe) let worker: Worker
     private let tls: TLSConnection
+    /// Set once the handshake completes.
     private var exchange: ProtocolExchange?
-    private var sources: SocketSources
-    private(set) var state = State.handshaking
-    private var wasMidRequest = false
-    /// Set once the last output is on its way (TCP_CORK).
-    private var holdsLastSegments = false
-    /// When the current phase times out (handshake, request head, idle, stalled write, lingering close), in
-    /// coarse monotonic milliseconds.
-    private(set) var deadline = 0
     /// Response bytes the socket has not taken yet.
     private var output: [UInt8] = []
     private var outputSent = 0
+    private var sources: SocketSources
+    private var machine: ConnectionStateMachine
 
     var descriptor: Int32 { sources.descriptor }
+    var state: ConnectionStateMachine.State { machine.state }
+    /// When the current phase times out (handshake, request head, idle, stalled write, lingering close), in
+    /// coarse monotonic milliseconds.
+    var deadline: Int { machine.deadline }
 
     /// Nil when OpenSSL cannot set up the connection (out of memory); the socket is then the caller's to close.
     init?(descriptor: Int32, worker: Worker, catalog: Catalog) {
@@ -37,7 +37,7 @@ final class Connection: SocketEventHandler {
                                       selection: catalog.selection) else { return nil }
         self.tls = tls
         sources = SocketSources(descriptor: descriptor, poller: worker.poller)
-        expire(in: worker.configuration.handshakeTimeout)
+        machine = ConnectionStateMachine(now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts)
         sources.register(handler: self)
     }
 
@@ -49,87 +49,114 @@ final class Connection: SocketEventHandler {
     }
 
     func socketReadable() {
-        switch state {
-        case .handshaking: continueHandshake()
-        case .open: readInput()
-        case .lingering: discardUntilClosed()
-        case .closed: break
-        }
+        perform(machine.readable())
     }
 
     func socketWritable() {
         sources.setWriting(false)
-        switch state {
-        case .handshaking: continueHandshake()
-        case .open:
+        perform(machine.writable())
+    }
+
+    /// Called by the worker's sweep (four times a second) once `deadline` has passed.
+    func timedOut() {
+        perform(machine.timedOut())
+    }
+
+    /// Graceful shutdown: idle connections close, busy ones finish their requests first.
+    func drain() {
+        perform(machine.drain())
+    }
+
+    func close() {
+        perform(machine.close())
+    }
+
+    // MARK: actions
+
+    private func perform(_ action: Action) {
+        switch action {
+        case .none, .continueReading:
+            break
+        case .continueHandshake:
+            continueHandshake()
+        case .startExchange:
+            startExchange()
+        case .failHandshake(let reason):
+            worker.handshakeFailed(reason: reason)
+            closeSocket()
+        case .read:
+            readInput()
+        case .awaitWritable:
+            sources.setWriting(true)
+        case .stopReadingUntilWritable:
+            sources.setReading(false)
+            sources.setWriting(true)
+        case .flushThenResumeReading:
             if flushOutput() {
                 sources.setReading(true)
                 // Input that arrived meanwhile, or sits decrypted inside OpenSSL, is not signalled again.
                 readInput()
             }
-        case .lingering, .closed: break
-        }
-    }
-
-    private func expire(in seconds: Int) {
-        deadline = MonotonicClock.coarseMilliseconds() + seconds * 1000
-    }
-
-    /// Called by the worker's sweep (four times a second) once `deadline` has passed.
-    func timedOut() {
-        switch state {
-        case .open where outputSent < output.count:
-            close()  // the client stopped reading
-        case .open:
+        case .sendCloseNotify:
+            sendCloseNotify()
+        case .linger:
+            Glibc.shutdown(descriptor, Int32(SHUT_WR))
+            sources.setReading(true)
+            discardUntilClosed()
+        case .discard:
+            discardUntilClosed()
+        case .timeOutExchange:
             guard let exchange else { return close() }
-            exchange.timedOut(output: &output)
+            exchange.timedOut(context: exchangeContext(), output: &output, events: &worker.exchangeEvents)
+            reportEvents()
             _ = flushOutput()
-        case .handshaking:
-            worker.handshakeFailed(reason: "timeout")
-            close()
-        case .lingering, .closed:
-            close()
+        case .drainExchange:
+            guard let exchange else { return }
+            exchange.drain(output: &output, events: &worker.exchangeEvents)
+            reportEvents()
+            _ = flushOutput()
+        case .close:
+            closeSocket()
         }
-    }
-
-    /// Graceful shutdown: idle connections close, busy ones finish their requests first.
-    func drain() {
-        guard state == .open, let exchange, outputSent == output.count else { return }
-        exchange.drain(output: &output)
-        _ = flushOutput()
     }
 
     // MARK: TLS
 
     private func continueHandshake() {
-        switch tls.handshake() {
-        case .done:
-            state = .open
-            exchange = makeExchange()
-            expire(in: worker.configuration.headerTimeout)
-            worker.handshakeCompleted(tls)
-            // HTTP/2 speaks first (SETTINGS); an HTTP/1.1 request often arrived with the client's Finished.
-            exchange?.produce(output: &output)
-            if flushOutput() { readInput() }
-        case .wantRead:
-            break
-        case .wantWrite:
-            sources.setWriting(true)
-        case .closed:
-            close()
-        case .failed(let reason):
-            worker.handshakeFailed(reason: tls.refusal ?? reason)
-            close()
-        }
+        let result = tls.handshake()
+        let refusal: String? = if case .failed = result { tls.refusal } else { nil }
+        perform(machine.handshakeStepped(result, refusal: refusal, now: MonotonicClock.coarseMilliseconds(),
+                                         timeouts: worker.timeouts))
+    }
+
+    private func startExchange() {
+        let exchange = makeExchange()
+        self.exchange = exchange
+        worker.handshakeCompleted(tls)
+        // HTTP/2 speaks first (SETTINGS); an HTTP/1.1 request often arrived with the client's Finished.
+        exchange.produce(output: &output, events: &worker.exchangeEvents)
+        reportEvents()
+        if flushOutput() { readInput() }
     }
 
     private func makeExchange() -> ProtocolExchange {
         if tls.alpnProtocol == "h2" {
             var settings = worker.configuration.http2
             settings.maxStreamsPerConnection = worker.configuration.maxRequestsPerConnection
-            return HTTP2Exchange(context: self, settings: settings)
+            return .http2(HTTP2Exchange(settings: settings))
         }
-        return HTTP1Exchange(context: self)
+        return .http1(HTTP1Exchange())
+    }
+
+    /// What the exchange needs for one call: the worker's current snapshot, so a reload reaches requests on
+    /// connections already open.
+    private func exchangeContext() -> ExchangeContext {
+        ExchangeContext(catalog: worker.catalog, serverName: tls.sentServerName, date: worker.date.current(),
+                        isDraining: worker.isDraining, maxRequests: worker.configuration.maxRequestsPerConnection)
+    }
+
+    private func reportEvents() {
+        if !worker.exchangeEvents.isEmpty { worker.reportExchangeEvents(host: tls.host) }
     }
 
     // MARK: data
@@ -138,20 +165,13 @@ final class Connection: SocketEventHandler {
     private func readInput() {
         let buffer = worker.readBuffer
         for _ in 0..<64 {
-            guard state == .open, let exchange, output.isEmpty, !exchange.isFinished else { return }
-            switch tls.read(into: buffer) {
-            case .done(let count):
-                exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), output: &output)
-                guard flushOutput() else { return }
-            case .wantRead:
-                return
-            case .wantWrite:
-                sources.setWriting(true)
-                return
-            case .closed, .failed:
-                close()
-                return
-            }
+            guard machine.state == .open, let exchange, output.isEmpty, !exchange.isFinished else { return }
+            let result = tls.read(into: buffer)
+            guard case .done(let count) = result else { return perform(machine.readStopped(result)) }
+            exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), context: exchangeContext(),
+                             output: &output, events: &worker.exchangeEvents)
+            reportEvents()
+            guard flushOutput() else { return }
         }
         // A client that keeps the socket full yields the loop to the others, then carries on.
         worker.poller.soon { [weak self] in self?.readInput() }
@@ -160,9 +180,7 @@ final class Connection: SocketEventHandler {
     /// Writes all pending output; true when the connection carries on reading.
     private func flushOutput() -> Bool {
         guard let exchange else { return false }
-        if exchange.isFinished, !holdsLastSegments, outputSent < output.count {
-            // The close follows at once (or a half-close): it sends what the cork holds.
-            holdsLastSegments = true
+        if outputSent < output.count, machine.shouldHoldLastSegments(exchangeFinished: exchange.isFinished) {
             SocketOption.holdPartialSegments(descriptor)
         }
         while outputSent < output.count {
@@ -174,53 +192,32 @@ final class Connection: SocketEventHandler {
                     // Not kept: an idle keep-alive connection should cost as little memory as possible.
                     output = []
                     outputSent = 0
-                    exchange.produce(output: &output)
+                    exchange.produce(output: &output, events: &worker.exchangeEvents)
+                    reportEvents()
                 }
             case .wantWrite, .wantRead:
-                // Back-pressure: read nothing more until the client takes what it asked for.
-                sources.setReading(false)
-                sources.setWriting(true)
-                expire(in: worker.configuration.idleTimeout)
+                perform(machine.writeBlocked(now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
                 return false
             case .closed, .failed:
-                close()
+                perform(machine.writeFailed())
                 return false
             }
         }
-        if exchange.isFinished {
-            beginClose()
-            return false
-        }
-        updateDeadline(exchange)
-        return true
-    }
-
-    private func updateDeadline(_ exchange: ProtocolExchange) {
-        let midRequest = exchange.isMidRequest
-        if midRequest, !wasMidRequest {
-            expire(in: worker.configuration.headerTimeout)
-        } else if !midRequest {
-            expire(in: worker.configuration.idleTimeout)
-        }
-        wasMidRequest = midRequest
+        let action = machine.outputFlushed(exchangeFinished: exchange.isFinished, midRequest: exchange.isMidRequest,
+                                           now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts)
+        if case .continueReading = action { return true }
+        perform(action)
+        return false
     }
 
     // MARK: closing
 
-    /// close_notify, then either close at once (the request was read whole and nothing followed it) or half-close
-    /// and read until the client closes too, so that input arriving after close() cannot reset the last response
-    /// away. Closing at once saves a wake-up per connection for senders, which send one request and close.
-    private func beginClose() {
-        guard state == .open else { return close() }
+    /// close_notify, then either close at once or half-close and linger (the machine decides, see `closeNotifySent`).
+    private func sendCloseNotify() {
         // Looked at before our close_notify goes out, which a quick client answers with its own.
-        let closesAtOnce = exchange?.endedAfterWholeInput == true && !tls.hasBufferedInput && !socketHasInput()
+        let quiet = exchange?.endedAfterWholeInput == true && !tls.hasBufferedInput && !socketHasInput()
         tls.shutdown()
-        if closesAtOnce { return close() }
-        Glibc.shutdown(descriptor, Int32(SHUT_WR))
-        state = .lingering
-        expire(in: 2)
-        sources.setReading(true)
-        discardUntilClosed()
+        perform(machine.closeNotifySent(quiet: quiet, now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
     }
 
     private func discardUntilClosed() {
@@ -229,8 +226,7 @@ final class Connection: SocketEventHandler {
             let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
             if count > 0 { continue }
             if count < 0, errno == EAGAIN || errno == EINTR { return }
-            close()
-            return
+            return perform(machine.peerClosed())
         }
     }
 
@@ -240,35 +236,9 @@ final class Connection: SocketEventHandler {
         return recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
-    func close() {
-        guard state != .closed else { return }
-        state = .closed
+    /// The machine has closed: unregister and close the socket, and tell the worker.
+    private func closeSocket() {
         sources.cancel()
         worker.connectionClosed(self)
-    }
-}
-
-extension Connection: ExchangeContext {
-    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
-        // The worker's current snapshot, so a reload reaches requests on connections already open.
-        let catalog = worker.catalog
-        return catalog.responder.decide(request, serverName: tls.sentServerName, defaultHost: catalog.selection.defaultHost)
-    }
-
-    func answered(_ status: Int, _ request: HTTPRequestHead?) {
-        worker.requestAnswered(status: status, head: request, host: tls.host)
-    }
-
-    var date: [UInt8] { worker.date.current() }
-    var isDraining: Bool { worker.isDraining }
-    var maxRequests: Int { worker.configuration.maxRequestsPerConnection }
-}
-
-extension PolicyResponder.Decision {
-    var status: Int {
-        switch answer {
-        case .policy(_, let notModified): notModified ? 304 : 200
-        case .status(let status): status.rawValue
-        }
     }
 }

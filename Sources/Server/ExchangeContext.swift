@@ -1,14 +1,61 @@
+import Catalog
 import HTTP
 
-/// What a protocol exchange needs from its connection (and so from its worker), without knowing either.
-/// The connection implements it; the exchange holds it unowned, so no closures are allocated per connection.
-protocol ExchangeContext: AnyObject {
-    /// Routes a request (PolicyResponder over the current catalog and the connection's SNI).
-    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision
-    /// Counts and logs an answered request.
-    func answered(_ status: Int, _ request: HTTPRequestHead?)
+/// What one call into a protocol exchange needs to know, taken fresh by the connection for each call: the catalog
+/// snapshot that answers (the worker's current one, so a reload reaches connections already open), the SNI the
+/// client sent, the Date header, whether the server is draining, and the request budget of a connection.
+/// A value: the exchange keeps no reference to its connection and calls nothing back.
+struct ExchangeContext {
+    let responder: PolicyResponder
+    /// The server name the client sent (SNI); nil routes by Host or :authority.
+    let serverName: String?
+    /// Answers for requests without a usable host (`--default-host`).
+    let defaultHost: String?
     /// The current Date header value.
-    var date: [UInt8] { get }
-    var isDraining: Bool { get }
-    var maxRequests: Int { get }
+    let date: [UInt8]
+    let isDraining: Bool
+    /// Requests one HTTP/1.1 connection may carry.
+    let maxRequests: Int
+
+    init(responder: PolicyResponder, serverName: String?, defaultHost: String? = nil, date: [UInt8], isDraining: Bool,
+         maxRequests: Int) {
+        self.responder = responder
+        self.serverName = serverName
+        self.defaultHost = defaultHost
+        self.date = date
+        self.isDraining = isDraining
+        self.maxRequests = maxRequests
+    }
+
+    init(catalog: Catalog, serverName: String?, date: [UInt8], isDraining: Bool, maxRequests: Int) {
+        self.init(responder: catalog.responder, serverName: serverName, defaultHost: catalog.selection.defaultHost,
+                  date: date, isDraining: isDraining, maxRequests: maxRequests)
+    }
+
+    /// Routes a request (PolicyResponder over the snapshot and the connection's SNI).
+    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
+        responder.decide(request, serverName: serverName, defaultHost: defaultHost)
+    }
+}
+
+/// What happened during calls into an exchange, besides the response bytes: the requests answered (to count and
+/// log) and why the exchange ended the connection, if a protocol error or a limit did. The caller owns it and
+/// clears it after reading (a worker keeps one, so that its capacity is reused: no allocation per request).
+struct ExchangeEvents {
+    struct Answered: Equatable {
+        let status: Int
+        /// Nil for a response to a request that could not be parsed (400) or did not arrive in time (408).
+        let head: HTTPRequestHead?
+    }
+
+    var answered: [Answered] = []
+    /// Why the exchange failed (an HTTP/2 protocol error, a flood refused), once.
+    var failure: String?
+
+    var isEmpty: Bool { answered.isEmpty && failure == nil }
+
+    mutating func clear() {
+        answered.removeAll(keepingCapacity: true)
+        failure = nil
+    }
 }

@@ -6,65 +6,68 @@ package final class ExchangeDriver {
     package enum ApplicationProtocol: Sendable { case http1, http2 }
 
     private let exchange: ProtocolExchange
-    private let context: DriverContext
+    private let responder: PolicyResponder
+    private let serverName: String?
+    private let maxRequests: Int
+    private let date: [UInt8]
+    private var draining = false
+    private var events = ExchangeEvents()
+    /// Requests answered so far (any status), 408s and 400s for malformed heads included.
+    package private(set) var requestsAnswered = 0
 
     /// - Parameters:
+    ///   - responder: routes requests, as a connection's catalog does.
+    ///   - serverName: the SNI the client sent; nil routes by Host or :authority.
     ///   - maxRequests: requests (HTTP/1.1) or streams (HTTP/2) one connection may carry.
     ///   - date: the Date header value.
-    ///   - decide: routes a request, as a connection does with its catalog and SNI.
-    package init(protocol applicationProtocol: ApplicationProtocol, maxRequests: Int, date: [UInt8],
-                 decide: @escaping (HTTPRequestHead) -> PolicyResponder.Decision) {
-        let context = DriverContext(maxRequests: maxRequests, date: date, decide: decide)
-        self.context = context
+    package init(protocol applicationProtocol: ApplicationProtocol, responder: PolicyResponder, serverName: String?,
+                 maxRequests: Int, date: [UInt8]) {
+        self.responder = responder
+        self.serverName = serverName
+        self.maxRequests = maxRequests
+        self.date = date
         switch applicationProtocol {
         case .http1:
-            exchange = HTTP1Exchange(context: context)
+            exchange = .http1(HTTP1Exchange())
         case .http2:
             var settings = HTTP2Settings()
             settings.maxStreamsPerConnection = maxRequests
-            exchange = HTTP2Exchange(context: context, settings: settings)
+            exchange = .http2(HTTP2Exchange(settings: settings))
         }
     }
 
-    /// Requests answered so far (any status), 408s and 400s for malformed heads included.
-    package var requestsAnswered: Int { context.answered }
     package var isFinished: Bool { exchange.isFinished }
     package var isMidRequest: Bool { exchange.isMidRequest }
 
     package func receive(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) {
-        exchange.receive(bytes, output: &output)
+        exchange.receive(bytes, context: context, output: &output, events: &events)
+        count()
     }
 
     package func produce(output: inout [UInt8]) {
-        exchange.produce(output: &output)
+        exchange.produce(output: &output, events: &events)
+        count()
     }
 
     package func timedOut(output: inout [UInt8]) {
-        exchange.timedOut(output: &output)
+        exchange.timedOut(context: context, output: &output, events: &events)
+        count()
     }
 
     /// Graceful stop, as on SIGTERM: later HTTP/1.1 responses carry Connection: close.
     package func drain(output: inout [UInt8]) {
-        context.draining = true
-        exchange.drain(output: &output)
-    }
-}
-
-/// The exchange's context. Kept alive by the driver (the exchange holds it unowned, as it holds its connection).
-private final class DriverContext: ExchangeContext {
-    let maxRequests: Int
-    let date: [UInt8]
-    let route: (HTTPRequestHead) -> PolicyResponder.Decision
-    var answered = 0
-    var draining = false
-
-    init(maxRequests: Int, date: [UInt8], decide: @escaping (HTTPRequestHead) -> PolicyResponder.Decision) {
-        self.maxRequests = maxRequests
-        self.date = date
-        self.route = decide
+        draining = true
+        exchange.drain(output: &output, events: &events)
+        count()
     }
 
-    func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision { route(request) }
-    func answered(_ status: Int, _ request: HTTPRequestHead?) { answered += 1 }
-    var isDraining: Bool { draining }
+    private var context: ExchangeContext {
+        ExchangeContext(responder: responder, serverName: serverName, date: date, isDraining: draining,
+                        maxRequests: maxRequests)
+    }
+
+    private func count() {
+        requestsAnswered += events.answered.count
+        events.clear()
+    }
 }

@@ -15,6 +15,8 @@ final class Worker: @unchecked Sendable {
     /// Readiness of every connection on this loop, through one Dispatch source.
     let poller: SocketPoller
     let configuration: ServerConfiguration
+    /// The configuration's connection timeouts, in milliseconds.
+    let timeouts: ConnectionTimeouts
     /// Replaced when session-ticket keys rotate; connections keep the one they started with.
     private(set) var tlsContext: TLSServerContext
     private let logger: Logger
@@ -37,6 +39,9 @@ final class Worker: @unchecked Sendable {
     /// Decrypted input lands here for every connection on this loop: one buffer, not one per connection.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 512, alignment: 16)
     let date = HTTPDate()
+    /// What one call into a connection's exchange reported, reported in turn (`reportExchangeEvents`) before the
+    /// next call: one per loop, so that its capacity is reused.
+    var exchangeEvents = ExchangeEvents()
 
     init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog,
          metrics: ServerMetrics, clientLimiter: ClientAddressLimiter?, logger: Logger) throws {
@@ -45,6 +50,7 @@ final class Worker: @unchecked Sendable {
         self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
         self.poller = try SocketPoller(queue: queue, hold: Self.hold)
         self.configuration = configuration
+        self.timeouts = ConnectionTimeouts(configuration)
         self.tlsContext = tlsContext
         self.catalog = catalog
         self.logger = logger
@@ -164,6 +170,19 @@ final class Worker: @unchecked Sendable {
         failureCounters[label] = counter
         counter.increment()
         logger.debug("TLS handshake failed", metadata: ["reason": "\(reason)"])
+    }
+
+    /// Counts and logs what a connection's exchange reported (`exchangeEvents`), then clears it.
+    func reportExchangeEvents(host: String?) {
+        // By index: iterating a copy of the array would keep it shared, and clearing it would then reallocate.
+        for index in exchangeEvents.answered.indices {
+            let answered = exchangeEvents.answered[index]
+            requestAnswered(status: answered.status, head: answered.head, host: host)
+        }
+        if let failure = exchangeEvents.failure {
+            logger.debug("HTTP/2 session ended", metadata: ["reason": "\(failure)", "host": "\(host ?? "-")"])
+        }
+        exchangeEvents.clear()
     }
 
     func requestAnswered(status: Int, head: HTTPRequestHead?, host: String?) {
