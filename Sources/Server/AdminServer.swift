@@ -70,7 +70,11 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     private func admit(_ descriptor: Int32) {
         if connections.count >= Self.maxConnections { oldestWaiting()?.close() }
         accepted += 1
-        connections[descriptor] = AdminConnection(descriptor: descriptor, server: self, order: accepted)
+        let connection = AdminConnection(descriptor: descriptor, server: self, order: accepted)
+        connections[descriptor] = connection
+        // A prober's request is usually there already (TCP_DEFER_ACCEPT): answered now, it cannot be the oldest
+        // waiting connection that a burst of later accepts evicts.
+        connection.socketReadable()
     }
 
     /// The connection accepted first among those that have not sent a complete request head.
