@@ -59,8 +59,8 @@ public final class Server: @unchecked Sendable {
         let started = MonotonicClock.milliseconds()
         watchSignalsAndFiles()
         let (catalog, report) = try CatalogLoader.load(configuration.catalogSources)
-        log(report)
         if configuration.strict, report.hasProblems || !catalog.uncoveredDomains.isEmpty {
+            log(report)
             var reasons = report.problems + report.rejectedPolicyFiles.map { "rejected policy file \($0)" }
                 + report.certificateProblems
             if !catalog.uncoveredDomains.isEmpty {
@@ -81,6 +81,8 @@ public final class Server: @unchecked Sendable {
         for (worker, workerDescriptors) in zip(workers, descriptors) {
             worker.queue.sync { worker.start(listening: workerDescriptors) }
         }
+        // Once serving: thousands of warning lines do not hold up the first request.
+        log(report)
         var listening = bound
         if let adminAddress = configuration.adminAddress {
             let admin = try AdminServer(endpoints: .init(

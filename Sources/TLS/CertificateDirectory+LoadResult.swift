@@ -7,6 +7,23 @@ extension CertificateDirectory {
         public let message: String
 
         public var description: String { "\(certificatePath): \(message)" }
+
+        /// One line per distinct message: a private CA's 50,000 certificates give one "chain incomplete" line that
+        /// names a few of them and counts the rest, not 50,000 lines.
+        public static func grouped(_ messages: [PairMessage], examples: Int = 3) -> [String] {
+            var order: [String] = []
+            var paths: [String: [String]] = [:]
+            for item in messages {
+                if paths[item.message] == nil { order.append(item.message) }
+                paths[item.message, default: []].append(item.certificatePath)
+            }
+            return order.map { message in
+                let files = paths[message]!
+                guard files.count > 1 else { return "\(files[0]): \(message)" }
+                let more = files.count > examples ? ", and \(files.count - examples) more" : ""
+                return "\(files.count) certificates: \(message) (\(files.prefix(examples).joined(separator: ", "))\(more))"
+            }
+        }
     }
 
     public struct LoadResult: Sendable {
@@ -30,7 +47,7 @@ extension CertificateDirectory {
         /// unreadable directories are the caller's to report: once per link, and as load problems).
         public var warnings: [String] {
             keysReadableByOthers.map { "\($0): private key is readable by other users; chmod 600 it" }
-                + pairWarnings.map(\.description)
+                + PairMessage.grouped(pairWarnings)
         }
         /// Pairs parsed afresh (the rest were reused: same file signature, or same bytes).
         public var parsedCount = 0

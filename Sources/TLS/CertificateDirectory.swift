@@ -33,7 +33,7 @@ public enum CertificateDirectory {
     /// Directories in `excluding` (the state directory) are never walked; validity is judged at `now`.
     public static func load(directory: String, previous: PreviousPairs = PreviousPairs([]), parseLimit: Int? = nil,
                             attemptedBefore: Set<Candidate> = [], excluding: [String] = [],
-                            now: Int = Int(time(nil))) -> LoadResult {
+                            now: Int = Int(Glibc.time(nil))) -> LoadResult {
         var result = LoadResult()
         let scan: Scan
         do {

@@ -30,7 +30,7 @@ public final class CertificateKeyPair: @unchecked Sendable {
 
     /// Loads a PEM chain (leaf first) and a PEM private key; fails when they do not match or the certificate is
     /// refused (`CertificateRejection`) at `now`.
-    public convenience init(certificatePath: String, keyPath: String, now: Int = Int(time(nil))) throws {
+    public convenience init(certificatePath: String, keyPath: String, now: Int = Int(Glibc.time(nil))) throws {
         let pair = try CertificateLoader().load(certificatePath: certificatePath, keyPath: keyPath, now: now).pair
         self.init(sharing: pair, signature: pair.signature)
     }

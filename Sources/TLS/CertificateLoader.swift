@@ -51,7 +51,7 @@ final class CertificateLoader {
     /// bytes it was parsed from. Refuses (`CertificateRejection`) a pair that cannot serve well at `now`: outside
     /// its validity, refused by OpenSSL's security level, leaf not first, chain too large, key not matching.
     func load(certificatePath: String, keyPath: String, earlier: CertificateKeyPair? = nil,
-              now: Int = Int(time(nil))) throws -> Loaded {
+              now: Int = Int(Glibc.time(nil))) throws -> Loaded {
         let certificateFile = try Self.contents(of: certificatePath)
         guard certificateFile.bytes.count <= Self.maximumFileBytes else {
             throw CertificateRejection(certificatePath: certificatePath,

@@ -1,8 +1,10 @@
 internal import COpenSSL
+import Glibc
 
-/// The certificates clients are assumed to trust: OpenSSL's default store (SSL_CERT_FILE and SSL_CERT_DIR when
-/// set, else the distribution's bundle). Built once per process on first use; X509_STORE locks its own lookups,
-/// so every lane shares it.
+/// The certificates clients are assumed to trust: OpenSSL's default certificate directory (or SSL_CERT_DIR), looked
+/// up by subject hash as issuers are asked for, plus the file SSL_CERT_FILE names when it is set (a private CA).
+/// The distribution's bundle is not parsed whole: that was most of the checks' cost at start-up. Built once per
+/// process on first use; X509_STORE locks its own lookups, so every lane shares it.
 final class TrustAnchors: @unchecked Sendable {
     static let shared = TrustAnchors(certificateFile: nil)
 
@@ -15,7 +17,7 @@ final class TrustAnchors: @unchecked Sendable {
             if let certificateFile {
                 _ = X509_STORE_load_file(store, certificateFile)
             } else {
-                _ = X509_STORE_set_default_paths(store)
+                Self.addDefaultLocations(to: store)
             }
         }
         // A missing bundle or directory leaves errors on the queue; the store is then just smaller.
@@ -23,6 +25,17 @@ final class TrustAnchors: @unchecked Sendable {
     }
 
     deinit { X509_STORE_free(store) }
+
+    private static func addDefaultLocations(to store: OpaquePointer) {
+        if let directories = getenv(String(cString: X509_get_default_cert_dir_env())).map({ String(cString: $0) })
+            ?? Optional(String(cString: X509_get_default_cert_dir())),
+           let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()) {
+            _ = X509_LOOKUP_ctrl(lookup, X509_L_ADD_DIR, directories, Int(X509_FILETYPE_PEM), nil)
+        }
+        if let file = getenv(String(cString: X509_get_default_cert_file_env())) {
+            _ = X509_STORE_load_file(store, file)
+        }
+    }
 
     /// Whether a trust anchor issued `certificate`: names, key identifiers and key usage (X509_check_issued), no
     /// signature verification.
