@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 import TLS
 
@@ -15,23 +16,12 @@ extension PolicyDirectory {
 
     /// Entry names, sorted (bytewise) so reports are stable, without `.` and `..`.
     static func entryNames(in directory: String) throws -> [String] {
-        guard let stream = opendir(directory) else {
-            throw PolicyDirectoryError(path: directory, operation: "open", errno: errno)
+        switch DirectoryListing.entries(of: directory) {
+        case .success(let entries):
+            return entries.map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        case .failure(let error):
+            throw PolicyDirectoryError(path: directory, operation: error.operation, errno: error.code)
         }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(stream) else {
-                if errno != 0 { throw PolicyDirectoryError(path: directory, operation: "read", errno: errno) }
-                break
-            }
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Follows symlinks, like the policy reader does.

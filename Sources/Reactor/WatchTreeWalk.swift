@@ -48,16 +48,13 @@ struct WatchTreeWalk: Sendable {
     /// The entries of a directory that are directories or symlinks to directories inside the root, without hidden
     /// names (Kubernetes' timestamped copies, reached through `..data`, and VCS metadata).
     func subdirectories(of directory: WatchedDirectory, linksLeaving: inout [String]) -> [WatchedDirectory] {
-        guard let stream = opendir(directory.path) else { return [] }
-        defer { closedir(stream) }
+        // Files are not watched (their directory is): skipped before a name is made, which matters at 150,000 entries.
+        guard case .success(let entries) = DirectoryListing.entries(of: directory.path, including: { $0 != Int32(DT_REG) })
+        else { return [] }
         var found: [WatchedDirectory] = []
-        while let entry = readdir(stream) {
-            var type = Int32(entry.pointee.d_type)
-            // Files are not watched (their directory is): skip them without a look, which matters at 150,000 entries.
-            if type == Int32(DT_REG) { continue }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+        for entry in entries {
+            var type = entry.type
+            let name = entry.name
             if name.hasPrefix(".") { continue }
             let path = directory.path + "/" + name
             if type == Int32(DT_UNKNOWN) { type = Self.lstatType(path) }

@@ -107,17 +107,19 @@ extension CertificateDirectory {
 
     /// The pairs in one directory and its subdirectories (sorted).
     private static func list(_ path: String, within bounds: WalkBounds) -> Result<Listing, DirectoryError> {
-        guard let dir = opendir(path) else { return .failure(DirectoryError(path: path, errno: errno)) }
+        let entries: [DirectoryEntry]
+        switch DirectoryListing.entries(of: path) {
+        case .success(let listed): entries = listed
+        case .failure(let error): return .failure(DirectoryError(path: path, errno: error.code))
+        }
         var files = Set<String>()
         var listing = Listing()
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+        for entry in entries {
+            let name = entry.name
             if name.hasPrefix(".") { continue }
             let child = joinPath(path, name)
             // readdir's type saves a stat per entry; symlinks (certbot's live/) and unknown types are resolved.
-            let type = Int32(entry.pointee.d_type)
+            let type = entry.type
             switch type {
             case Int32(DT_REG): files.insert(name)
             case Int32(DT_DIR): listing.subdirectories.append(child)
@@ -136,7 +138,6 @@ extension CertificateDirectory {
                 }
             }
         }
-        closedir(dir)
         listing.candidates = pairs(among: files).map { certificate, key in
             Candidate(certificatePath: joinPath(path, certificate), keyPath: joinPath(path, key))
         }

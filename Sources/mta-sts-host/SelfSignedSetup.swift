@@ -1,4 +1,5 @@
 import Catalog
+import FileSystem
 import Glibc
 import Logging
 import Reactor
@@ -67,16 +68,12 @@ enum SelfSignedSetup {
 
     /// Deletes `mta-sts.*.crt|key` files of domains whose policy is gone, so the server stops answering for them.
     private static func removeStale(in directory: String, keeping hosts: Set<String>) -> Int {
-        guard let handle = opendir(directory) else { return 0 }
+        guard case .success(let entries) = DirectoryListing.entries(of: directory) else { return 0 }
         var stale: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+        for name in entries.map(\.name) {
             guard name.hasPrefix("mta-sts."), name.hasSuffix(".crt") || name.hasSuffix(".key") else { continue }
             if !hosts.contains(String(name.dropLast(4))) { stale.append(directory + "/" + name) }
         }
-        closedir(handle)
         return stale.filter { unlink($0) == 0 && $0.hasSuffix(".crt") }.count
     }
 

@@ -16,12 +16,10 @@ enum StateDirectory {
     private static func chownTree(_ path: String, owner: (uid: uid_t, gid: gid_t)) throws {
         guard lchown(path, owner.uid, owner.gid) == 0 else { throw SocketError("chown \(path)") }
         var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, let directory = opendir(path) else { return }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-            if name == "." || name == ".." { continue }
-            try chownTree(joinPath(path, name), owner: owner)
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
+              case .success(let entries) = DirectoryListing.entries(of: path) else { return }
+        for entry in entries {
+            try chownTree(joinPath(path, entry.name), owner: owner)
         }
     }
 }
