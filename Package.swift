@@ -23,6 +23,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
+        // DNS lookups (libldns-dev): whether a name resolves before ordering its certificate.
+        .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
         // Linux calls Swift's Glibc module does not export (accept4).
         .systemLibrary(name: "CLinux"),
         // Blocks serve's stop and reload signals before main (see serve_signals.c).
@@ -41,6 +43,11 @@ let package = Package(
         // Policy and certificate files, loading lanes, the keep-last-good merge, the catalog snapshot, health and the
         // status document: what serve, check, dns and status share, without the event loop.
         .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
+        // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that
+        // runs the orders.
+        .target(name: "Issuance", dependencies: ["Catalog", "TLS", "FileSystem", "Resolver"]),
+        // The only importer of CLDNS: blocking DNS lookups through ldns.
+        .target(name: "Resolver", dependencies: ["CLDNS"]),
         // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
             "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
@@ -63,5 +70,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "IssuanceTests", dependencies: ["Issuance"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver"]),
     ]
 )

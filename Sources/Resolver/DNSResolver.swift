@@ -1,0 +1,107 @@
+internal import CLDNS
+import Glibc
+
+/// Looks names up through ldns: the system's resolvers from /etc/resolv.conf, or one server given as
+/// `ADDR[:PORT]` (`serve --resolver`). Blocking: call it off the event loops. One instance per thread.
+public final class DNSResolver {
+    private let resolver: UnsafeMutablePointer<ldns_resolver>
+
+    /// `server` is `127.0.0.1:8053`, `[::1]:53` or an address without port; nil means /etc/resolv.conf.
+    public init(server: String?, timeoutSeconds: Int = 3) throws(ResolverError) {
+        var made: UnsafeMutablePointer<ldns_resolver>?
+        if let server {
+            guard let (address, port) = Self.split(server) else { throw ResolverError("--resolver \(server): expected ADDR[:PORT]") }
+            guard let new = ldns_resolver_new() else { throw ResolverError("cannot make a resolver") }
+            made = new
+            let type = address.contains(":") ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A
+            guard let rdf = ldns_rdf_new_frm_str(type, address) else {
+                ldns_resolver_deep_free(new)
+                throw ResolverError("--resolver \(server): \(address) is not an IP address")
+            }
+            defer { ldns_rdf_deep_free(rdf) }
+            ldns_resolver_push_nameserver(new, rdf)
+            ldns_resolver_set_port(new, port)
+        } else {
+            let status = ldns_resolver_new_frm_file(&made, nil)
+            guard status == LDNS_STATUS_OK, made != nil else {
+                throw ResolverError("cannot read /etc/resolv.conf: \(String(cString: ldns_get_errorstr_by_id(status)))")
+            }
+        }
+        guard let made else { throw ResolverError("cannot make a resolver") }
+        resolver = made
+        ldns_resolver_set_timeout(resolver, timeval(tv_sec: timeoutSeconds, tv_usec: 0))
+        ldns_resolver_set_retry(resolver, 2)
+    }
+
+    deinit {
+        ldns_resolver_deep_free(resolver)
+    }
+
+    /// The A and AAAA records of `name`.
+    public func addresses(of name: String) -> NameLookup {
+        var found: [String] = []
+        for type in [LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA] {
+            switch query(name, type: type) {
+            case .answers(let records): found += records
+            case .nonexistent: return .nonexistent
+            case .failed(let reason): return .failed(reason)
+            }
+        }
+        return found.isEmpty ? .noAddress : .addresses(found)
+    }
+
+    private enum Answer {
+        case answers([String])
+        case nonexistent
+        case failed(String)
+    }
+
+    private func query(_ name: String, type: ldns_rr_type) -> Answer {
+        guard let owner = ldns_dname_new_frm_str(name) else { return .failed("\(name) is not a valid DNS name") }
+        defer { ldns_rdf_deep_free(owner) }
+        var packet: UnsafeMutablePointer<ldns_pkt>?
+        let status = ldns_resolver_query_status(&packet, resolver, owner, type, LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
+        guard status == LDNS_STATUS_OK, let packet else {
+            return .failed(String(cString: ldns_get_errorstr_by_id(status)))
+        }
+        defer { ldns_pkt_free(packet) }
+        switch ldns_pkt_get_rcode(packet) {
+        case LDNS_RCODE_NOERROR: break
+        case LDNS_RCODE_NXDOMAIN: return .nonexistent
+        case let rcode: return .failed("rcode \(rcode.rawValue)")
+        }
+        guard let records = ldns_pkt_rr_list_by_type(packet, type, LDNS_SECTION_ANSWER) else { return .answers([]) }
+        defer { ldns_rr_list_deep_free(records) }
+        var texts: [String] = []
+        for index in 0..<ldns_rr_list_rr_count(records) {
+            guard let record = ldns_rr_list_rr(records, index), let data = ldns_rr_rdf(record, 0),
+                  let text = ldns_rdf2str(data) else { continue }
+            texts.append(String(cString: text))
+            free(text)
+        }
+        return .answers(texts)
+    }
+
+    /// `ADDR[:PORT]`, with IPv6 in brackets when a port follows; port 53 when none is given.
+    static func split(_ server: String) -> (String, UInt16)? {
+        if server.hasPrefix("[") {
+            guard let close = server.firstIndex(of: "]") else { return nil }
+            let address = String(server[server.index(after: server.startIndex)..<close])
+            let rest = server[server.index(after: close)...]
+            if rest.isEmpty { return (address, 53) }
+            guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()) else { return nil }
+            return (address, port)
+        }
+        let parts = server.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1: return (server, 53)
+        case 2: return UInt16(parts[1]).map { (String(parts[0]), $0) }
+        default: return (server, 53)  // a bare IPv6 address
+        }
+    }
+}
+
+public struct ResolverError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
