@@ -73,10 +73,15 @@ public enum CatalogLoader {
         let limit = sources.reloadCertificateBatch
         let parseLimit = previous != nil && limit > 0 ? limit : nil
         DispatchQueue.global().async(group: certificateLoad) {
-            certificateResult.value = CertificateDirectory.load(directory: sources.certificatesDirectory,
-                                                                previous: previousPairs, parseLimit: parseLimit,
-                                                                attemptedBefore: batch.attempted,
-                                                                excluding: sources.excludedPaths)
+            var loaded = CertificateDirectory.load(directory: sources.certificatesDirectory,
+                                                   previous: previousPairs, parseLimit: parseLimit,
+                                                   attemptedBefore: batch.attempted,
+                                                   excluding: sources.excludedPaths)
+            if let issued = sources.issuedCertificatesDirectory {
+                loaded.add(CertificateDirectory.load(directory: issued, previous: previousPairs,
+                                                     parseLimit: parseLimit, attemptedBefore: batch.attempted))
+            }
+            certificateResult.value = loaded
         }
         defer { certificateLoad.wait() }
         let reusable = Dictionary((previous?.policies.values).map { $0.map { ($0.path, $0) } } ?? [],

@@ -88,7 +88,8 @@ public enum CatalogMerge {
         report.symlinksNotFollowed = certificates.symlinksNotFollowed
         let pairs = keepingUnreadable(certificates, previous: previous?.certificates.pairs ?? [],
                                       root: sources.certificatesDirectory, report: &report)
-        let catalog = Catalog(policies: policies, certificates: CertificateIndex(pairs: pairs),
+        let index = CertificateIndex(pairs: pairs, issuedDirectory: sources.issuedCertificatesDirectory)
+        let catalog = Catalog(policies: policies, certificates: index,
                               defaultHost: sources.defaultHost)
         return (catalog, report)
     }

@@ -2,6 +2,9 @@
 public struct CatalogSources: Sendable {
     public var policiesDirectory: String
     public var certificatesDirectory: String
+    /// Where the ACME issuer writes its certificates (`<state dir>/acme/certificates`), loaded after
+    /// `certificatesDirectory`, whose certificates win for any name both cover. Nil without ACME.
+    public var issuedCertificatesDirectory: String?
     /// Certificate and routing for clients that send no SNI.
     public var defaultHost: String?
     /// Resolved paths never walked (the state directory).
@@ -10,7 +13,9 @@ public struct CatalogSources: Sendable {
     public var reloadCertificateBatch: Int
 
     public init(policiesDirectory: String, certificatesDirectory: String, defaultHost: String? = nil,
-                excludedPaths: [String] = [], reloadCertificateBatch: Int = 0) {
+                excludedPaths: [String] = [], reloadCertificateBatch: Int = 0,
+                issuedCertificatesDirectory: String? = nil) {
+        self.issuedCertificatesDirectory = issuedCertificatesDirectory
         self.policiesDirectory = policiesDirectory
         self.certificatesDirectory = certificatesDirectory
         self.defaultHost = defaultHost

@@ -125,8 +125,8 @@ final class Connection: SocketEventHandler {
     private func continueHandshake() {
         let result = tls.handshake()
         let refusal: String? = if case .failed = result { tls.refusal } else { nil }
-        perform(machine.handshakeStepped(result, refusal: refusal, now: MonotonicClock.coarseMilliseconds(),
-                                         timeouts: worker.timeouts))
+        perform(machine.handshakeStepped(result, refusal: refusal, answeredChallenge: tls.isChallenge,
+                                         now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
     }
 
     private func startExchange() {

@@ -103,13 +103,16 @@ struct ConnectionStateMachine {
     // MARK: TLS
 
     /// One step of the handshake finished with `result`; `refusal` is why the SNI selection refused the client.
-    mutating func handshakeStepped(_ result: TLSIOResult, refusal: String?, now: Int, timeouts: ConnectionTimeouts) -> Action {
+    /// `answeredChallenge`: the handshake was a TLS-ALPN-01 validation, which ends there with no application data
+    /// (RFC 8737 §3).
+    mutating func handshakeStepped(_ result: TLSIOResult, refusal: String?, answeredChallenge: Bool = false, now: Int,
+                                   timeouts: ConnectionTimeouts) -> Action {
         guard state == .handshaking else { return .none }
         switch result {
         case .done:
             state = .open
             deadline = now + timeouts.header
-            return .startExchange
+            return answeredChallenge ? .sendCloseNotify : .startExchange
         case .wantRead: return .none
         case .wantWrite: return .awaitWritable
         case .closed: return close()

@@ -57,6 +57,25 @@ extension CertificateDirectory {
         public var deferredCount = 0
         /// Pairs this pass read afresh (parsed, found unchanged in content, or failed).
         public var attempted: [Candidate] = []
+
+        /// Adds what a second root gave (the issued certificates). That root failing to list is one unreadable
+        /// directory of the whole, so its last good pairs are kept as for any other; a root not made yet is empty.
+        public mutating func add(_ other: LoadResult) {
+            pairs += other.pairs
+            if let error = other.rootError, error.errno != ENOENT {
+                unreadableDirectories.append(error)
+            }
+            problems += other.rootError == nil ? other.problems : []
+            rejectedPairs += other.rejectedPairs
+            pairWarnings += other.pairWarnings
+            symlinksNotFollowed += other.symlinksNotFollowed
+            unreadableDirectories += other.unreadableDirectories
+            keysReadableByOthers += other.keysReadableByOthers
+            parsedCount += other.parsedCount
+            keptPrevious += other.keptPrevious
+            deferredCount += other.deferredCount
+            attempted += other.attempted
+        }
     }
 
     public struct DirectoryError: Error, CustomStringConvertible, Sendable {

@@ -15,6 +15,10 @@ public final class TLSConnection {
     public var sentServerName: String? {
         if case .chosen(let host, fromSNI: true) = name { host } else { nil }
     }
+    /// Whether this handshake answers a TLS-ALPN-01 challenge: it carries no application data and closes.
+    public var isChallenge: Bool {
+        if case .challenge = name { true } else { false }
+    }
     /// Why we refused the handshake ourselves: `unknown_sni` or `missing_sni`.
     public var refusal: String? {
         if case .refused(let refusal) = name { refusal.rawValue } else { nil }
@@ -66,7 +70,7 @@ public final class TLSConnection {
             // A second ClientHello, after a HelloRetryRequest: its certificates are installed already, and it
             // must name the same host as the first.
             return (fromSNI ? offered?.lowercased() == host : offered == nil) ? nil : TLSAlert.illegalParameter
-        case .refused: return TLSAlert.internalError
+        case .refused, .challenge: return TLSAlert.internalError
         }
         switch selection.select(serverName: offered) {
         case .use(let pairs, let host):
@@ -78,13 +82,50 @@ public final class TLSConnection {
             }
             name = .chosen(host, fromSNI: offered != nil)
             return nil
-        case .unknownName:
+        case .unknownName(let host):
+            // A name without a certificate yet may be being validated: the ALPN callback then requires acme-tls/1.
+            if let challenge = context.challenges?.certificate(forHost: host) {
+                guard install(challenge) else { return TLSAlert.internalError }
+                name = .challenge
+                return nil
+            }
             name = .refused(.unknownName)
             return TLSAlert.unrecognizedName
         case .missingName:
             name = .refused(.missingName)
             return TLSAlert.handshakeFailure
         }
+    }
+
+    enum ChallengeAnswer { case answer, refuse, notAChallenge }
+
+    /// The ALPN protocol for TLS-ALPN-01 (RFC 8737 §6.2).
+    static let challengeProtocol = "acme-tls/1"
+
+    /// Called from the ALPN callback with whether the client offered `acme-tls/1`. A host with a pending challenge
+    /// then gets the challenge certificate instead of its own (RFC 8737 §3); a host that had only the challenge
+    /// certificate refuses every other protocol.
+    func answerChallenge(offered: Bool, challenges: ChallengeCertificates) -> ChallengeAnswer {
+        switch name {
+        case .challenge:
+            return offered ? .answer : .refuse
+        case .chosen(let host, fromSNI: true) where offered:
+            guard let challenge = challenges.certificate(forHost: host) else { return .notAChallenge }
+            SSL_certs_clear(ssl)
+            guard install(challenge) else { return .refuse }
+            name = .challenge
+            return .answer
+        default:
+            return .notAChallenge
+        }
+    }
+
+    private func install(_ pair: CertificateKeyPair) -> Bool {
+        guard SSL_use_cert_and_key(ssl, pair.leaf.pointer, pair.key.pointer, pair.chain.pointer, 1) == 1 else {
+            ERR_clear_error()
+            return false
+        }
+        return true
     }
 
     public func handshake() -> TLSIOResult {
@@ -161,6 +202,8 @@ public final class TLSConnection {
         /// `fromSNI`: the client named the host (else it is the default host).
         case chosen(String, fromSNI: Bool)
         case refused(Refusal)
+        /// Answering a TLS-ALPN-01 challenge with its certificate.
+        case challenge
     }
 
     private enum Refusal: String {

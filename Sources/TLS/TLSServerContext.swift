@@ -7,8 +7,12 @@ public final class TLSServerContext: @unchecked Sendable {
     let context: OpaquePointer
     /// ALPN protocols in wire format (length-prefixed). OpenSSL's selection points into it, so it never moves.
     let alpnWire: UnsafeMutableBufferPointer<UInt8>
+    /// TLS-ALPN-01 certificates to answer with; nil when no ACME issuer runs.
+    let challenges: ChallengeCertificates?
+    /// `acme-tls/1` in wire format, for the same reason as `alpnWire`.
+    let challengeWire: UnsafeMutableBufferPointer<UInt8>
 
-    public init(settings: TLSSettings) throws {
+    public init(settings: TLSSettings, challenges: ChallengeCertificates? = nil) throws {
         // Connections cannot be found from their SSL objects without it (see `TLSConnection.linkIndex`).
         guard TLSConnection.linkIndex >= 0 else { throw TLSError.drain("SSL_get_ex_new_index") }
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.drain("SSL_CTX_new") }
@@ -16,6 +20,10 @@ public final class TLSServerContext: @unchecked Sendable {
         let wire = settings.alpnProtocols.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
         self.alpnWire = .allocate(capacity: wire.count)
         _ = alpnWire.initialize(from: wire)
+        self.challenges = challenges
+        let challengeWire = [UInt8(TLSConnection.challengeProtocol.utf8.count)] + Array(TLSConnection.challengeProtocol.utf8)
+        self.challengeWire = .allocate(capacity: challengeWire.count)
+        _ = self.challengeWire.initialize(from: challengeWire)
 
         guard shim_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
               shim_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
@@ -45,6 +53,7 @@ public final class TLSServerContext: @unchecked Sendable {
     deinit {
         SSL_CTX_free(context)
         alpnWire.deallocate()
+        challengeWire.deallocate()
     }
 }
 
@@ -64,6 +73,7 @@ private func serverNameCallback(_ ssl: OpaquePointer?, _ alert: UnsafeMutablePoi
 }
 
 /// Picks our most preferred protocol the client also offers; none in common means HTTP/1.1 without ALPN.
+/// `acme-tls/1` first, and only for a host with a pending TLS-ALPN-01 challenge (`TLSConnection.answerChallenge`).
 private func alpnSelectCallback(_ ssl: OpaquePointer?,
                                 _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
                                 _ outLength: UnsafeMutablePointer<UInt8>?,
@@ -71,6 +81,17 @@ private func alpnSelectCallback(_ ssl: OpaquePointer?,
                                 _ argument: UnsafeMutableRawPointer?) -> Int32 {
     guard let argument, let out, let outLength, let offered else { return SSL_TLSEXT_ERR_NOACK }
     let context = Unmanaged<TLSServerContext>.fromOpaque(argument).takeUnretainedValue()
+    if let challenges = context.challenges, !challenges.isEmpty, let ssl, let connection = TLSConnection.linked(to: ssl) {
+        let offersChallenge = out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 1) { selected in
+            SSL_select_next_proto(selected, outLength, context.challengeWire.baseAddress,
+                                  UInt32(context.challengeWire.count), offered, offeredLength) == OPENSSL_NPN_NEGOTIATED
+        }
+        switch connection.answerChallenge(offered: offersChallenge, challenges: challenges) {
+        case .answer: return SSL_TLSEXT_ERR_OK
+        case .refuse: return SSL_TLSEXT_ERR_ALERT_FATAL
+        case .notAChallenge: break
+        }
+    }
     let ours = context.alpnWire
     return out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 1) { selected in
         let result = SSL_select_next_proto(selected, outLength, ours.baseAddress, UInt32(ours.count),

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import TLS
 
@@ -12,6 +13,23 @@ struct CertificateIndexTests {
         #expect(index.pairs(forServerName: "mta-sts.a.test")?.map(\.certificatePath) == [exact.certificatePath])
         #expect(index.pairs(forServerName: "MTA-STS.B.test")?.map(\.certificatePath) == [wildcard.certificatePath])
         #expect(index.pairs(forServerName: "other.a.test")?.map(\.certificatePath) == [wildcard.certificatePath])
+    }
+
+    @Test func anOperatorCertificateWinsOverAnIssuedOneExactlyOrByWildcard() throws {
+        mkdir(directory.path + "/issued", 0o700)
+        let exact = try directory.issueCertificate("exact", ["mta-sts.a.test"])
+        let wildcard = try directory.issueCertificate("wildcard", ["*.b.test"])
+        let issued = try ["a", "b", "c"].map { try directory.issueCertificate("issued/\($0)", ["mta-sts.\($0).test"]) }
+        let index = CertificateIndex(pairs: issued + [exact, wildcard], issuedDirectory: directory.path + "/issued")
+        #expect(index.pairs(forServerName: "mta-sts.a.test")?.map(\.certificatePath) == [exact.certificatePath])
+        #expect(index.pairs(forServerName: "mta-sts.b.test")?.map(\.certificatePath) == [wildcard.certificatePath])
+        #expect(index.pairs(forServerName: "mta-sts.c.test")?.map(\.certificatePath) == [issued[2].certificatePath])
+        #expect(index.issuedPairs.map(\.certificatePath) == issued.map(\.certificatePath))
+        #expect(index.coversWithOperatorCertificate("mta-sts.a.test"))
+        #expect(index.coversWithOperatorCertificate("mta-sts.b.test"))
+        #expect(!index.coversWithOperatorCertificate("mta-sts.c.test"))
+        // Without an issued directory every pair is the operator's.
+        #expect(CertificateIndex(pairs: issued).coversWithOperatorCertificate("mta-sts.c.test"))
     }
 
     @Test(arguments: ["a.test", "deep.mta-sts.b.test", "b.test.", "", ".", "test"])

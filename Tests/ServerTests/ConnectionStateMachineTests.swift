@@ -36,6 +36,15 @@ struct ConnectionStateMachineTests {
         #expect(machine.drain() == .none)
     }
 
+    @Test func aTLSALPNChallengeHandshakeEndsWithCloseNotifyAndNoExchange() {
+        var machine = Machine(now: 0, timeouts: timeouts)
+        #expect(step(&machine) {
+            $0.handshakeStepped(.done(0), refusal: nil, answeredChallenge: true, now: 10, timeouts: timeouts)
+        } == .sendCloseNotify)
+        #expect(step(&machine) { $0.closeNotifySent(quiet: true, now: 11, timeouts: timeouts) } == .close)
+        #expect(machine.state == .closed)
+    }
+
     @Test func waitsForWhatTheHandshakeWants() {
         var machine = Machine(now: 0, timeouts: timeouts)
         #expect(step(&machine) { $0.handshakeStepped(.wantRead, refusal: nil, now: 1, timeouts: timeouts) } == .none)
