@@ -45,7 +45,11 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
         // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that
         // runs the orders.
-        .target(name: "Issuance", dependencies: ["Catalog", "TLS", "FileSystem", "Resolver"]),
+        .target(name: "Issuance", dependencies: [
+            "ACME", "Catalog", "TLS", "FileSystem", "Resolver",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // The only importer of CLDNS: blocking DNS lookups through ldns.
         .target(name: "Resolver", dependencies: ["CLDNS"]),
         // Wiring: connections, workers, reload, the server.
@@ -55,7 +59,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "mta-sts-host", dependencies: [
-            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals",
+            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals", "Issuance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

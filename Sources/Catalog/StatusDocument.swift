@@ -7,7 +7,8 @@ import MTASTS
 public enum StatusDocument {
     /// Everything but the time stamp: rendered once per load, stamped at every write.
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],
-                              problems: [String], writer: ProcessIdentity?) -> String {
+                              problems: [String], writer: ProcessIdentity?,
+                              issuance: [String: IssuanceStatus] = [:]) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
                                        by: { PolicyFileName.domain(ofPath: $0.path) ?? $0.path })
         let domains: [JSONValue] = states.keys.sorted().map { domain in
@@ -16,7 +17,9 @@ public enum StatusDocument {
             var fields: [(String, JSONValue)] = [("domain", .string(domain)), ("state", .string(state.rawValue))]
             if let policy = catalog.policies[domain] {
                 let certificates: [JSONValue] = (catalog.certificates.pairs(forServerName: host) ?? []).map { pair in
-                    .object([("file", .string(pair.certificatePath)), ("key_type", .string(pair.keyType.rawValue)),
+                    .object([("file", .string(pair.certificatePath)),
+                             ("source", .string(catalog.certificates.isIssued(pair) ? "acme" : "file")),
+                             ("key_type", .string(pair.keyType.rawValue)),
                              ("not_after", .int(pair.notAfter)), ("hosts", .array(pair.dnsNames.map(JSONValue.string)))])
                 }
                 fields += [
@@ -26,6 +29,14 @@ public enum StatusDocument {
                 ]
             } else {
                 fields += [("id", .string("")), ("host", .string(host)), ("certificates", .array([]))]
+            }
+            if let acme = issuance[host] {
+                var acmeFields: [(String, JSONValue)] = [
+                    (acme.ordering ? "ordering_since" : "next_attempt", .int(acme.nextAttempt)),
+                    ("failures", .int(acme.failures)),
+                ]
+                if let error = acme.lastError { acmeFields.append(("last_error", .string(error))) }
+                fields.append(("acme", .object(acmeFields)))
             }
             if let errors = pendingErrors[domain] {
                 fields.append(("pending_errors", .array(errors.map { .string($0.description) })))

@@ -28,7 +28,8 @@ public final class Server: @unchecked Sendable {
     private let metrics = ServerMetrics()
     private lazy var statusPublisher = StatusPublisher(
         queue: reporting, stateDirectory: configuration.stateDirectory, owner: configuration.stateOwner,
-        logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } })
+        logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } },
+        issuance: { [unowned self] in issuanceStatus.withLock { $0 }?() ?? [:] })
     private let warnedOnce = Mutex<Set<String>>([])
     /// Each domain's state after the last load; touched only on the reporting queue.
     private var lastStates: [String: DomainState] = [:]
@@ -38,6 +39,10 @@ public final class Server: @unchecked Sendable {
     private var listening: [SocketAddress] = []
     private var readyFileDescriptor: Int32 = -1
     private var certificateExpiryRefresh: DispatchSourceTimer?
+    /// Told of every catalog installed (on the reporting queue): the ACME issuer follows the served domains.
+    private let catalogObservers = Mutex<[@Sendable (Catalog) -> Void]>([])
+    /// Per-host ACME state for the status document, read at each render; nil without ACME.
+    private let issuanceStatus = Mutex<(@Sendable () -> [String: IssuanceStatus])?>(nil)
 
     /// - Parameter metricsExposition: renders /metrics (the Prometheus registry the metrics backend writes to).
     public init(configuration: ServerConfiguration, logger: Logger,
@@ -59,18 +64,20 @@ public final class Server: @unchecked Sendable {
         let started = MonotonicClock.milliseconds()
         watchSignalsAndFiles()
         let (catalog, report) = try CatalogLoader.load(configuration.catalogSources)
-        if configuration.strict, report.hasProblems || !catalog.uncoveredDomains.isEmpty {
+        // With ACME, a domain without a certificate yet is one the issuer is about to order for.
+        let uncovered = configuration.challenges == nil ? catalog.uncoveredDomains : []
+        if configuration.strict, report.hasProblems || !uncovered.isEmpty {
             log(report)
             var reasons = report.problems + report.rejectedPolicyFiles.map { "rejected policy file \($0)" }
                 + report.certificateProblems
-            if !catalog.uncoveredDomains.isEmpty {
-                reasons.append("no certificate for the mta-sts. host of \(CatalogDiff.summary(catalog.uncoveredDomains, limit: 20))")
+            if !uncovered.isEmpty {
+                reasons.append("no certificate for the mta-sts. host of \(CatalogDiff.summary(uncovered, limit: 20))")
             }
             throw StartupError("refusing to start (--strict): " + reasons.joined(separator: "; "))
         }
         self.catalog = catalog
         lastReport = report
-        let tlsContext = try TLSServerContext(settings: configuration.tls)
+        let tlsContext = try TLSServerContext(settings: configuration.tls, challenges: configuration.challenges)
         let (bound, descriptors) = try bindListeners()
         let clientLimiter = configuration.maxConnectionsPerClient > 0
             ? ClientAddressLimiter(limit: configuration.maxConnectionsPerClient) : nil
@@ -239,6 +246,25 @@ public final class Server: @unchecked Sendable {
         }
     }
 
+    /// Calls `observer` with every catalog installed from now on, and with the current one if there is one.
+    public func observeCatalog(_ observer: @escaping @Sendable (Catalog) -> Void) {
+        catalogObservers.withLock { $0.append(observer) }
+        reporting.async { [self] in
+            if let current = control.sync(execute: { catalog }) { observer(current) }
+        }
+    }
+
+    /// Where the status document finds each host's ACME state; `statusChanged` renders it again.
+    public func reportIssuance(_ status: @escaping @Sendable () -> [String: IssuanceStatus]) {
+        issuanceStatus.withLock { $0 = status }
+        statusChanged()
+    }
+
+    /// Something the status document shows changed between loads (an ACME order failed, say).
+    public func statusChanged() {
+        reporting.async { [self] in statusPublisher.refresh() }
+    }
+
     /// Records a newly loaded catalog (on the control queue); its status file and metrics follow on the
     /// reporting queue.
     private func installed(_ next: Catalog, report: CatalogLoader.Report) {
@@ -250,6 +276,7 @@ public final class Server: @unchecked Sendable {
             lastStates = states
             metrics.loaded(next, report: report, states: states)
             statusPublisher.loaded(next, report: report, states: states)
+            for observer in catalogObservers.withLock({ $0 }) { observer(next) }
         }
         if certificateExpiryRefresh == nil {
             // Remaining lifetimes drift between reloads: refresh them every minute.
@@ -271,7 +298,7 @@ public final class Server: @unchecked Sendable {
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
         timer.setEventHandler { [self] in
             do {
-                let context = try TLSServerContext(settings: configuration.tls)
+                let context = try TLSServerContext(settings: configuration.tls, challenges: configuration.challenges)
                 for worker in workers { worker.perform { worker.replaceTLSContext(context) } }
                 logger.info("rotated TLS session ticket keys")
             } catch {

@@ -48,6 +48,10 @@ public struct ServerConfiguration: Sendable {
     public var strict = false
     /// Owner given to the files written in `stateDirectory` when the server drops root for another user.
     public var stateOwner: (uid: uid_t, gid: gid_t)?
+    /// ACME: the directory the issuer writes certificates to (a second certificate root, where an operator's
+    /// certificate wins), and the TLS-ALPN-01 certificates it has pending. Both nil without `--acme-directory`.
+    public var issuedCertificatesDirectory: String?
+    public var challenges: ChallengeCertificates?
 
     /// Resolved paths never walked or watched: the state directory, which the server writes to (a state
     /// directory inside --certs would otherwise reload on every status write). Not when a root lies inside it:
@@ -64,6 +68,7 @@ public struct ServerConfiguration: Sendable {
     public var catalogSources: CatalogSources {
         CatalogSources(policiesDirectory: policiesDirectory, certificatesDirectory: certificatesDirectory,
                        defaultHost: defaultHost, excludedPaths: excludedPaths,
-                       reloadCertificateBatch: reloadCertificateBatch)
+                       reloadCertificateBatch: reloadCertificateBatch,
+                       issuedCertificatesDirectory: issuedCertificatesDirectory)
     }
 }

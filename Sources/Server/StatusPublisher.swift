@@ -16,6 +16,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private let logger: Logger
     private let metrics: ServerMetrics
     private let publish: (String) -> Void
+    private let issuance: () -> [String: IssuanceStatus]
     private let writer = ProcessIdentity.current
     private var source: (catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState])?
     private var rendered = "{}"
@@ -27,7 +28,9 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
 
     /// - Parameter publish: receives each stamped document for `/status`.
     init(queue: DispatchQueue, stateDirectory: String?, owner: (uid: uid_t, gid: gid_t)?, logger: Logger,
-         metrics: ServerMetrics, publish: @escaping (String) -> Void) {
+         metrics: ServerMetrics, publish: @escaping (String) -> Void,
+         issuance: @escaping () -> [String: IssuanceStatus] = { [:] }) {
+        self.issuance = issuance
         self.queue = queue
         self.path = stateDirectory.map { joinPath($0, "status.json") }
         self.owner = owner
@@ -43,11 +46,18 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
         write()
     }
 
+    /// Something outside the catalog changed (ACME state). Call on `queue`.
+    func refresh() {
+        guard source != nil else { return }
+        render()
+        write()
+    }
+
     private func render() {
         guard let source else { return }
         rendered = StatusDocument.render(source.catalog, report: source.report, states: source.states,
                                          problems: source.report.problems + (writeFailure.map { [$0] } ?? []),
-                                         writer: writer)
+                                         writer: writer, issuance: issuance())
     }
 
     /// Stamps and writes the document; schedules the next write (sooner after a failure).

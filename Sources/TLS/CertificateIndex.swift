@@ -63,6 +63,9 @@ public struct CertificateIndex: Sendable {
     /// Whether some certificate covers this host name.
     public func covers(_ name: String) -> Bool { pairs(forServerName: name) != nil }
 
+    /// Whether the ACME issuer wrote this pair.
+    public func isIssued(_ pair: CertificateKeyPair) -> Bool { issuedIdentities.contains(ObjectIdentifier(pair)) }
+
     /// Whether an operator's certificate (not an issued one) covers this host name.
     public func coversWithOperatorCertificate(_ name: String) -> Bool {
         pairs(forServerName: name)?.contains { !issuedIdentities.contains(ObjectIdentifier($0)) } ?? false

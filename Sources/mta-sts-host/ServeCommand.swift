@@ -4,7 +4,9 @@ import CoreMetrics
 import Logging
 import Prometheus
 import Reactor
+import Issuance
 import Server
+import TLS
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -91,6 +93,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Where status.json (for `mta-sts-host status`) and --self-signed's CA and certificates are kept.")
     var stateDir = ".state"
 
+    @OptionGroup(title: "Certificates from an ACME CA")
+    var acme: ACMEOptions
+
     @Option(help: "trace, debug, info (adds access lines), notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -139,6 +144,11 @@ struct ServeCommand: ParsableCommand {
                 policies: policies, certificates: certs, stateDirectory: stateDir,
                 listen: configuration.listen, logger: logger)
         }
+        let issuance = acme.settings(stateDirectory: stateDir)
+        if let issuance {
+            configuration.issuedCertificatesDirectory = issuance.certificatesDirectory
+            configuration.challenges = ChallengeCertificates()
+        }
         configuration.adminAddress = admin.flatMap(SocketAddress.init)
         if PrivilegeDrop.isRoot, user == nil, !allowRoot {
             logger.critical("refusing to run as root: pass --user NAME to drop privileges after binding, start as a non-root user with CAP_NET_BIND_SERVICE, or pass --allow-root")
@@ -162,6 +172,14 @@ struct ServeCommand: ParsableCommand {
                 logger.notice("dropped privileges", metadata: ["user": "\(user)", "uid": "\(geteuid())"])
             }
             try server.announceReady()
+            if let issuance, let challenges = configuration.challenges {
+                // After the privilege drop: the account and the certificates belong to the user the server runs as.
+                let manager = IssuanceManager(settings: issuance, challenges: challenges, logger: logger,
+                                              reload: { server.reload(trigger: "acme") },
+                                              statusChanged: { server.statusChanged() })
+                server.reportIssuance { manager.status }
+                server.observeCatalog { manager.catalogChanged($0) }
+            }
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure

@@ -1,0 +1,180 @@
+import ACME
+import Catalog
+import CoreMetrics
+import Dispatch
+import Glibc
+import Logging
+import Resolver
+import Synchronization
+import TLS
+
+/// Runs the ACME orders: follows each installed catalog (which names need a certificate), starts the orders whose
+/// time has come on their own threads (never an event loop), writes what they produce where the catalog loads it,
+/// and asks the server to reload. The decisions are `IssuanceBook`'s; this is the shell that performs them.
+public final class IssuanceManager: @unchecked Sendable {  // mutable state confined to `queue`
+    private let settings: IssuanceSettings
+    private let challenges: ChallengeCertificates
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "mta-sts-host.acme")
+    private let orders = DispatchQueue(label: "mta-sts-host.acme-orders", attributes: .concurrent)
+    private var book: IssuanceBook
+    private var account: ACMEAccount?
+    private var timer: DispatchSourceTimer?
+    private let published = Mutex<[String: IssuanceStatus]>([:])
+    private let reload: @Sendable () -> Void
+    private let statusChanged: @Sendable () -> Void
+    private let ordersTotal: (issued: Counter, failed: Counter, waitingForDNS: Counter)
+
+    /// - Parameters:
+    ///   - reload: called after a certificate was written, so the server loads it.
+    ///   - statusChanged: called when what `status` shows changed without a reload (a failure, say).
+    public init(settings: IssuanceSettings, challenges: ChallengeCertificates, logger: Logger,
+                reload: @escaping @Sendable () -> Void, statusChanged: @escaping @Sendable () -> Void) {
+        self.settings = settings
+        self.challenges = challenges
+        self.logger = logger
+        self.reload = reload
+        self.statusChanged = statusChanged
+        book = IssuanceBook(maxInFlight: settings.maxOrdersInFlight)
+        let label = "mta_sts_acme_orders_total"
+        ordersTotal = (Counter(label: label, dimensions: [("result", "issued")]),
+                       Counter(label: label, dimensions: [("result", "failed")]),
+                       Counter(label: label, dimensions: [("result", "waiting_for_dns")]))
+    }
+
+    /// Each host's state for the status document.
+    public var status: [String: IssuanceStatus] { published.withLock { $0 } }
+
+    /// A catalog was installed: the names wanted are `mta-sts.<domain>` of every served domain (aliases too) that
+    /// no operator certificate covers. Never a name from anywhere else.
+    public func catalogChanged(_ catalog: Catalog) {
+        var wanted: [String: String] = [:]
+        for domain in catalog.policies.keys {
+            let host = Catalog.hostName(forDomain: domain)
+            if !catalog.certificates.coversWithOperatorCertificate(host) { wanted[host] = domain }
+        }
+        var issued: [String: IssuanceBook.Validity] = [:]
+        for pair in catalog.certificates.issuedPairs {
+            for host in pair.dnsNames where (issued[host]?.notAfter ?? .min) < pair.notAfter {
+                issued[host] = .init(notBefore: pair.notBefore, notAfter: pair.notAfter)
+            }
+        }
+        queue.async { [self] in
+            book.want(wanted, issued: issued, now: Self.now(), jitter: { _ in Double.random(in: 0..<1) })
+            wake()
+        }
+    }
+
+    private func wake() {
+        let now = Self.now()
+        for host in book.takeDue(now: now) {
+            let domain = book.entries[host]?.domain ?? host
+            orders.async { [self] in
+                let outcome = order(host)
+                queue.async { [self] in finished(host, domain: domain, outcome: outcome) }
+            }
+        }
+        publish()
+        schedule()
+    }
+
+    private func schedule() {
+        timer?.cancel()
+        timer = nil
+        guard let next = book.nextWakeUp else { return }
+        let source = DispatchSource.makeTimerSource(queue: queue)
+        source.schedule(deadline: .now() + .seconds(max(next - Self.now(), 0)))
+        source.setEventHandler { [weak self] in self?.wake() }
+        source.activate()
+        timer = source
+    }
+
+    private enum Outcome {
+        case issued(CertificateKeyPair)
+        case waitingForDNS(String)
+        case failed(String, retryAfter: Int?)
+    }
+
+    /// One order, start to finish, on an `orders` thread.
+    private func order(_ host: String) -> Outcome {
+        do {
+            switch try DNSResolver(server: settings.resolver).addresses(of: host) {
+            case .addresses: break
+            case .nonexistent: return .waitingForDNS("dns: \(host) does not exist (NXDOMAIN); not ordering until it resolves")
+            case .noAddress: return .waitingForDNS("dns: \(host) has no A or AAAA record; not ordering until it has")
+            case .failed(let reason): return .waitingForDNS("dns: looking up \(host) failed: \(reason)")
+            }
+            let account = try queue.sync { try currentAccount() }
+            let client = try ACMEClient(directoryURL: settings.directoryURL, accountKey: account.key,
+                                        contact: settings.contactEmail.map { "mailto:" + $0 },
+                                        trustBundlePath: settings.trustBundlePath)
+            let url = try client.account(existingURL: account.url)
+            if url != account.url { queue.sync { recordAccount(url) } }
+            let issued = try client.issueCertificate(for: host, responder: Responder(challenges: challenges)) { step in
+                logger.info("acme \(host): \(step)")
+            }
+            return .issued(try IssuedCertificateFolder.install(issued, host: host, in: settings.certificatesDirectory))
+        } catch let problem as ACMEProblem {
+            return .failed("\(problem.type): \(problem.detail)", retryAfter: problem.retryAfter)
+        } catch {
+            return .failed("\(error)", retryAfter: nil)
+        }
+    }
+
+    private func finished(_ host: String, domain: String, outcome: Outcome) {
+        let now = Self.now()
+        switch outcome {
+        case .issued(let pair):
+            ordersTotal.issued.increment()
+            book.succeeded(host, certificate: .init(notBefore: pair.notBefore, notAfter: pair.notAfter), now: now)
+            logger.notice("acme \(host): certificate installed, valid until \(pair.notAfter) (Unix time)",
+                          metadata: ["domain": "\(domain)"])
+            reload()
+        case .waitingForDNS(let reason):
+            ordersTotal.waitingForDNS.increment()
+            book.failed(host, error: reason, now: now)
+            logger.warning("acme \(host): \(reason); next try in \((book.entries[host]?.nextAttempt ?? now) - now) s")
+        case .failed(let reason, let retryAfter):
+            ordersTotal.failed.increment()
+            book.failed(host, error: reason, retryAfter: retryAfter, now: now)
+            logger.warning("acme \(host): order failed: \(reason); next try in \((book.entries[host]?.nextAttempt ?? now) - now) s")
+        }
+        publish()
+        statusChanged()
+        wake()
+    }
+
+    private func currentAccount() throws -> ACMEAccount {
+        if let account { return account }
+        let loaded = try ACMEAccount.loadOrCreate(settings)
+        account = loaded
+        return loaded
+    }
+
+    private func recordAccount(_ url: String) {
+        account?.url = url
+        do {
+            try ACMEAccount.record(url: url, settings: settings)
+            logger.notice("acme: account \(url) at \(settings.directoryURL)")
+        } catch {
+            logger.warning("acme: cannot record the account URL: \(error); it is looked up again next start")
+        }
+    }
+
+    private func publish() {
+        let status = book.entries.mapValues {
+            IssuanceStatus(nextAttempt: $0.nextAttempt, failures: $0.failures, lastError: $0.lastError,
+                           ordering: $0.inFlight)
+        }
+        published.withLock { $0 = status }
+    }
+
+    private static func now() -> Int { Int(time(nil)) }
+}
+
+/// The server's side of TLS-ALPN-01: the challenge certificates its handshakes answer with.
+private struct Responder: ChallengeResponder {
+    let challenges: ChallengeCertificates
+    func install(name: String, certificate: CertificateKeyPair) { challenges.install(certificate, for: name) }
+    func remove(name: String) { challenges.remove(for: name) }
+}

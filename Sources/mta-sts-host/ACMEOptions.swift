@@ -1,0 +1,38 @@
+import ArgumentParser
+import Issuance
+
+/// `serve`'s ACME options: certificates for every served `mta-sts.<domain>` from a CA, by TLS-ALPN-01 on the
+/// listeners themselves.
+struct ACMEOptions: ParsableArguments {
+    @Option(name: .customLong("acme-directory"), help: ArgumentHelp(
+        "Order certificates from this ACME directory for every policy domain no --certs certificate covers; passing it accepts the CA's terms of service.",
+        discussion: "Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory (staging: https://acme-staging-v02.api.letsencrypt.org/directory). Validation is TLS-ALPN-01 on the --listen port, which the CA must reach on port 443.",
+        valueName: "url"))
+    var directory: String?
+
+    @Option(name: .customLong("acme-email"), help: ArgumentHelp("Contact address for the ACME account (expiry notices).", valueName: "addr"))
+    var email: String?
+
+    @Option(name: .customLong("acme-trust"), help: ArgumentHelp("Extra CA certificates (PEM) to trust when talking to the ACME server, besides the system's.", valueName: "pem"))
+    var trust: String?
+
+    @Option(help: ArgumentHelp("DNS server that must resolve a name before its certificate is ordered (default: /etc/resolv.conf).", valueName: "addr[:port]"))
+    var resolver: String?
+
+    func validate() throws {
+        guard let directory else {
+            if email != nil || trust != nil { throw ValidationError("--acme-email and --acme-trust need --acme-directory") }
+            return
+        }
+        guard directory.hasPrefix("https://") else {
+            throw ValidationError("--acme-directory \(directory): expected an https:// URL, e.g. https://acme-v02.api.letsencrypt.org/directory")
+        }
+    }
+
+    func settings(stateDirectory: String) -> IssuanceSettings? {
+        directory.map {
+            IssuanceSettings(directoryURL: $0, contactEmail: email, trustBundlePath: trust, resolver: resolver,
+                             stateDirectory: stateDirectory)
+        }
+    }
+}
