@@ -23,6 +23,9 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
+        // libcurl (libcurl4-openssl-dev): HTTPS to the ACME server.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         // Linux calls Swift's Glibc module does not export (accept4).
         .systemLibrary(name: "CLinux"),
         // Blocks serve's stop and reload signals before main (see serve_signals.c).
@@ -41,6 +44,9 @@ let package = Package(
         // Policy and certificate files, loading lanes, the keep-last-good merge, the catalog snapshot, health and the
         // status document: what serve, check, dns and status share, without the event loop.
         .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
+        // The ACME client (RFC 8555, TLS-ALPN-01): the only importer of CCurl. Blocking; the server runs it off
+        // the event loops.
+        .target(name: "ACME", dependencies: ["TLS", "CCurl"]),
         // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
             "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
@@ -63,5 +69,6 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS"]),
     ]
 )
