@@ -23,6 +23,9 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
+        // libcurl (libcurl4-openssl-dev): HTTPS to the ACME server.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         // DNS lookups (libldns-dev): whether a name resolves before ordering its certificate.
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
         // Linux calls Swift's Glibc module does not export (accept4).
@@ -43,6 +46,9 @@ let package = Package(
         // Policy and certificate files, loading lanes, the keep-last-good merge, the catalog snapshot, health and the
         // status document: what serve, check, dns and status share, without the event loop.
         .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
+        // The ACME client (RFC 8555, TLS-ALPN-01): the only importer of CCurl. Blocking; the server runs it off
+        // the event loops.
+        .target(name: "ACME", dependencies: ["TLS", "CCurl"]),
         // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that
         // runs the orders.
         .target(name: "Issuance", dependencies: [
@@ -74,6 +80,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS"]),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance"]),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver"]),
     ]

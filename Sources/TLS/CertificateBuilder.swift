@@ -44,6 +44,22 @@ final class CertificateBuilder {
         }
     }
 
+    /// Adds an extension OpenSSL has no configuration syntax for: `der` is the extnValue's content (itself DER),
+    /// e.g. ACME's id-pe-acmeIdentifier (RFC 8737 §3).
+    func addExtension(oid: String, critical: Bool, der: [UInt8]) throws {
+        guard let object = OBJ_txt2obj(oid, 1) else { throw TLSError.drain("parsing OID \(oid)") }
+        defer { ASN1_OBJECT_free(object) }
+        guard let value = ASN1_OCTET_STRING_new() else { throw TLSError.drain("ASN1_OCTET_STRING_new") }
+        defer { ASN1_OCTET_STRING_free(value) }
+        guard ASN1_OCTET_STRING_set(value, der, Int32(der.count)) == 1,
+              let extensionObject = X509_EXTENSION_create_by_OBJ(nil, object, critical ? 1 : 0, value)
+        else { throw TLSError.drain("building extension \(oid)") }
+        defer { X509_EXTENSION_free(extensionObject) }
+        guard X509_add_ext(certificate.pointer, extensionObject, -1) == 1 else {
+            throw TLSError.drain("adding extension \(oid)")
+        }
+    }
+
     /// Signs with SHA-256 and returns the finished certificate (this builder's own; build nothing more with it).
     func sign(with key: PrivateKey) throws -> X509Certificate {
         guard X509_sign(certificate.pointer, key.pointer, EVP_sha256()) > 0 else {

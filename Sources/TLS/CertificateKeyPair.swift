@@ -35,6 +35,15 @@ public final class CertificateKeyPair: @unchecked Sendable {
         self.init(sharing: pair, signature: pair.signature)
     }
 
+    /// A pair made in memory (an ACME challenge certificate): no files, no chain; `label` stands in for the paths
+    /// in logs.
+    convenience init(inMemory leaf: X509Certificate, key: PrivateKey, label: String) throws {
+        guard let chain = CertificateChain([]) else { throw TLSError.drain("allocating an empty chain") }
+        self.init(certificatePath: label, keyPath: label, signature: [],
+                  contentDigest: FileContentDigest(certificate: try leaf.der(), key: []), leaf: leaf, chain: chain, key: key,
+                  chainIsComplete: false)
+    }
+
     /// The same pair under another file signature: the OpenSSL objects are shared, not copied.
     func withSignature(_ signature: [FileSignature?]) -> CertificateKeyPair {
         CertificateKeyPair(sharing: self, signature: signature)

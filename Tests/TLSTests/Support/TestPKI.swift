@@ -112,11 +112,19 @@ struct TestPKI {
         }
     }
 
-    /// Runs `openssl <arguments>`; its output goes to a log that a failure quotes.
-    private func openssl(_ arguments: String) throws {
+    /// Runs `openssl <arguments>` and returns what it printed (stdout and stderr), which a failure quotes.
+    @discardableResult
+    func openssl(_ arguments: String) throws -> String {
         let log = path("openssl.log")
         let status = system("openssl \(arguments) >'\(log)' 2>&1")
         guard status == 0 else { throw TestFailure("openssl \(arguments) failed: \((try? read(log)) ?? "")") }
+        return try read(log)
+    }
+
+    func write(_ path: String, bytes: [UInt8]) throws {
+        guard let file = fopen(path, "w") else { throw TestFailure("cannot create \(path)") }
+        defer { fclose(file) }
+        guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw TestFailure("cannot write \(path)") }
     }
 }
 
