@@ -18,7 +18,8 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
     private let queue = DispatchQueue(label: "mta-sts-host.acme")
     private let orders = DispatchQueue(label: "mta-sts-host.acme-orders", attributes: .concurrent)
     private var book: IssuanceBook
-    private var account: ACMEAccount?
+    /// Made and registered at the first order; shared by every order (its requests take turns on one connection).
+    private let registration = Mutex<ACMEClient?>(nil)
     private var timer: DispatchSourceTimer?
     private let published = Mutex<[String: IssuanceStatus]>([:])
     private let reload: @Sendable () -> Void
@@ -59,7 +60,7 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
                 issued[host] = .init(notBefore: pair.notBefore, notAfter: pair.notAfter)
             }
         }
-        queue.async { [self] in
+        queue.async { [self, wanted, issued] in
             book.want(wanted, issued: issued, now: Self.now(), jitter: { _ in Double.random(in: 0..<1) })
             wake()
         }
@@ -104,17 +105,15 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             case .noAddress: return .waitingForDNS("dns: \(host) has no A or AAAA record; not ordering until it has")
             case .failed(let reason): return .waitingForDNS("dns: looking up \(host) failed: \(reason)")
             }
-            let account = try queue.sync { try currentAccount() }
-            let client = try ACMEClient(directoryURL: settings.directoryURL, accountKey: account.key,
-                                        contact: settings.contactEmail.map { "mailto:" + $0 },
-                                        trustBundlePath: settings.trustBundlePath)
-            let url = try client.account(existingURL: account.url)
-            if url != account.url { queue.sync { recordAccount(url) } }
+            let client = try registeredClient()
             let issued = try client.issueCertificate(for: host, responder: Responder(challenges: challenges)) { step in
                 logger.info("acme \(host): \(step)")
             }
             return .issued(try IssuedCertificateFolder.install(issued, host: host, in: settings.certificatesDirectory))
         } catch let problem as ACMEProblem {
+            if problem.type.hasSuffix(":accountDoesNotExist") || problem.type.hasSuffix(":unauthorized") {
+                registration.withLock { $0 = nil }  // the CA lost or refused the account: register again next time
+            }
             return .failed("\(problem.type): \(problem.detail)", retryAfter: problem.retryAfter)
         } catch {
             return .failed("\(error)", retryAfter: nil)
@@ -144,20 +143,26 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
         wake()
     }
 
-    private func currentAccount() throws -> ACMEAccount {
-        if let account { return account }
-        let loaded = try ACMEAccount.loadOrCreate(settings)
-        account = loaded
-        return loaded
-    }
-
-    private func recordAccount(_ url: String) {
-        account?.url = url
-        do {
-            try ACMEAccount.record(url: url, settings: settings)
-            logger.notice("acme: account \(url) at \(settings.directoryURL)")
-        } catch {
-            logger.warning("acme: cannot record the account URL: \(error); it is looked up again next start")
+    /// The client, with its account registered (once per process, or again after the CA lost it). Orders wait
+    /// here for the first registration rather than each registering.
+    private func registeredClient() throws -> ACMEClient {
+        try registration.withLock { registered in
+            if let registered { return registered }
+            var account = try ACMEAccount.loadOrCreate(settings)
+            let client = try ACMEClient(directoryURL: settings.directoryURL, accountKey: account.key,
+                                        contact: settings.contactEmail, trustBundlePath: settings.trustBundlePath)
+            let url = try client.account(existingURL: account.url)
+            if url != account.url {
+                account.url = url
+                do {
+                    try ACMEAccount.record(url: url, settings: settings)
+                    logger.notice("acme: account \(url) at \(settings.directoryURL)")
+                } catch {
+                    logger.warning("acme: cannot record the account URL: \(error); it is looked up again next start")
+                }
+            }
+            registered = client
+            return client
         }
     }
 
