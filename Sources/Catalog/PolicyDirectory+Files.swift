@@ -20,7 +20,7 @@ extension PolicyDirectory {
         case .success(let entries):
             return entries.map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         case .failure(let error):
-            throw PolicyDirectoryError(path: directory, operation: error.operation, errno: error.code)
+            throw SystemError("cannot \(error.operation) policy directory", path: directory, code: error.code)
         }
     }
 

@@ -10,7 +10,7 @@ enum AtomicFile {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         var template = Array(joinPath(directory, ".\(path.split(separator: "/").last ?? "file").XXXXXX").utf8CString)
         let descriptor = mkstemp(&template)
-        guard descriptor >= 0 else { throw SocketError("create a temporary file for \(path)") }
+        guard descriptor >= 0 else { throw SystemError("create a temporary file for \(path)") }
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var renamed = false
         defer {
@@ -23,18 +23,18 @@ enum AtomicFile {
             while written < bytes.count {
                 let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
                 if count < 0, errno == EINTR { continue }
-                guard count > 0 else { throw SocketError("write \(temporary)") }
+                guard count > 0 else { throw SystemError("write \(temporary)") }
                 written += count
             }
-            guard fchmod(descriptor, 0o644) == 0 else { throw SocketError("chmod \(temporary)") }
-            if let owner, fchown(descriptor, owner.uid, owner.gid) != 0 { throw SocketError("chown \(temporary)") }
-            guard fsync(descriptor) == 0 else { throw SocketError("fsync \(temporary)") }
+            guard fchmod(descriptor, 0o644) == 0 else { throw SystemError("chmod \(temporary)") }
+            if let owner, fchown(descriptor, owner.uid, owner.gid) != 0 { throw SystemError("chown \(temporary)") }
+            guard fsync(descriptor) == 0 else { throw SystemError("fsync \(temporary)") }
         }
-        guard rename(temporary, path) == 0 else { throw SocketError("rename \(temporary) to \(path)") }
+        guard rename(temporary, path) == 0 else { throw SystemError("rename \(temporary) to \(path)") }
         renamed = true
         let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryDescriptor >= 0 else { throw SocketError("open \(directory)") }
+        guard directoryDescriptor >= 0 else { throw SystemError("open \(directory)") }
         defer { close(directoryDescriptor) }
-        guard fsync(directoryDescriptor) == 0 else { throw SocketError("fsync \(directory)") }
+        guard fsync(directoryDescriptor) == 0 else { throw SystemError("fsync \(directory)") }
     }
 }

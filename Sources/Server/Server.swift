@@ -1,6 +1,7 @@
 import Catalog
 internal import CLinux
 import Dispatch
+import FileSystem
 import Glibc
 import Logging
 import Reactor
@@ -97,7 +98,7 @@ public final class Server: @unchecked Sendable {
         if let readyFile = configuration.readyFile {
             // Opened now, while the server may still be root: the directory need not be writable by `--user`.
             readyFileDescriptor = open(readyFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard readyFileDescriptor >= 0 else { throw SocketError("open \(readyFile)") }
+            guard readyFileDescriptor >= 0 else { throw SystemError("open \(readyFile)") }
         }
         var summary: Logger.Metadata = [
             "listen": "\(bound.map(\.description).joined(separator: " "))",
@@ -131,7 +132,7 @@ public final class Server: @unchecked Sendable {
         // and a complete last line is the signal.
         let text = Array(addresses.map { $0.description + "\n" }.joined().utf8)
         guard text.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == text.count else {
-            throw SocketError("write \(configuration.readyFile ?? "")")
+            throw SystemError("write \(configuration.readyFile ?? "")")
         }
     }
 

@@ -80,8 +80,8 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private func prepareDirectory() throws {
         guard let path, let slash = path.lastIndex(of: "/") else { return }
         let directory = String(path[..<slash])
-        if mkdir(directory, 0o755) != 0, errno != EEXIST { throw SocketError("mkdir \(directory)") }
-        if let owner, chown(directory, owner.uid, owner.gid) != 0, errno != EPERM { throw SocketError("chown \(directory)") }
+        if mkdir(directory, 0o755) != 0, errno != EEXIST { throw SystemError("mkdir \(directory)") }
+        if let owner, chown(directory, owner.uid, owner.gid) != 0, errno != EPERM { throw SystemError("chown \(directory)") }
     }
 
     private func schedule(after seconds: Int) {

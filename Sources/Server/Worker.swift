@@ -2,6 +2,7 @@ import Catalog
 import CoreMetrics
 internal import CLinux
 import Dispatch
+import FileSystem
 import Glibc
 import HTTP
 import Logging
@@ -138,7 +139,7 @@ final class Worker: @unchecked Sendable {
         let now = MonotonicClock.seconds()
         guard now - lastExhaustionLog >= 10 else { return }
         lastExhaustionLog = now
-        logger.error("cannot accept connections: \(SocketError("accept", code: code)); pausing accepts briefly",
+        logger.error("cannot accept connections: \(SystemError("accept", code: code)); pausing accepts briefly",
                      metadata: ["open_connections": "\(connections.count)"])
     }
 
