@@ -63,5 +63,6 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS", "FileSystem"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
     ]
 )

@@ -68,7 +68,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private func attempt(_ path: String) {
         do {
             try prepareDirectory()
-            try AtomicFile.write(StatusDocument.stamped(rendered, generatedAt: time(nil)), to: path, owner: owner)
+            try writeFileAtomically(Array(StatusDocument.stamped(rendered, generatedAt: time(nil)).utf8), to: path, owner: owner)
             if writeFailure != nil { logger.notice("wrote the status file \(path) again") }
             writeFailure = nil
         } catch {
