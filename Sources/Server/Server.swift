@@ -23,6 +23,10 @@ public final class Server: @unchecked Sendable {
     private var catalog: Catalog?
     private var lastReport = CatalogLoader.Report()
     private var shuttingDown = false
+    /// Set (on the control queue) by the first of: drained, shutdown timeout, second stop signal.
+    private var hasStopped = false
+    /// What `waitUntilStopped` waits for.
+    private let stoppedSignal = DispatchSemaphore(value: 0)
     /// Read by the admin endpoint without waiting for the control queue, which may be busy reloading.
     private let isReady = Atomic<Bool>(false)
     private let publishedStatus = Mutex<String>("{}\n")
@@ -136,9 +140,10 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// Serves until SIGTERM or SIGINT has been handled. Never returns.
-    public func runUntilStopped() -> Never {
-        dispatchMain()
+    /// Serves until SIGTERM or SIGINT has been handled: returns once every connection has closed, the shutdown
+    /// timeout has passed, or a second stop signal came. The event loops still run then: the caller exits.
+    public func waitUntilStopped() {
+        stoppedSignal.wait()
     }
 
     /// SIGHUP reloads, SIGTERM and SIGINT stop gracefully (a second one exits at once), file changes reload.
@@ -285,8 +290,7 @@ public final class Server: @unchecked Sendable {
 
     private func stop(timeout: Int) {
         if shuttingDown {
-            logger.notice("second stop signal: exiting now")
-            exit(0)
+            return stopped { logger.notice("second stop signal: exiting now") }
         }
         shuttingDown = true
         // Load balancers and Kubernetes stop sending new clients while in-flight requests finish.
@@ -297,14 +301,21 @@ public final class Server: @unchecked Sendable {
             group.enter()
             worker.perform { worker.drain { group.leave() } }
         }
-        group.notify(queue: control) { [logger] in
-            logger.notice("stopped")
-            exit(0)
+        group.notify(queue: control) { [self] in
+            stopped { logger.notice("stopped") }
         }
-        control.asyncAfter(deadline: .now() + .seconds(timeout)) { [logger] in
-            logger.warning("shutdown timeout reached with connections still open; exiting")
-            exit(0)
+        control.asyncAfter(deadline: .now() + .seconds(timeout)) { [self] in
+            stopped { logger.warning("shutdown timeout reached with connections still open; exiting") }
         }
+    }
+
+    /// Logs why and ends `waitUntilStopped`, for the first of the three ways to stop only: the others may still
+    /// come while the caller is exiting, and must not log. On the control queue.
+    private func stopped(_ log: () -> Void) {
+        guard !hasStopped else { return }
+        hasStopped = true
+        log()
+        stoppedSignal.signal()
     }
 
     /// One socket per worker per address (SO_REUSEPORT). Port 0 is resolved by the first bind and reused.
