@@ -77,11 +77,12 @@ let package = Package(
         .testTarget(name: "MTASTSTests", dependencies: ["MTASTS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "FileSystem"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS", "FileSystem"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS"]),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance"]),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver"]),
+        .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
     ]
 )

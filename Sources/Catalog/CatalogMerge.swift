@@ -100,13 +100,14 @@ public enum CatalogMerge {
     static func keepingUnreadable(_ loaded: CertificateDirectory.LoadResult, previous: [CertificateKeyPair], root: String,
                                   report: inout CatalogLoader.Report) -> [CertificateKeyPair] {
         if let rootError = loaded.rootError {
-            report.problems.append("cannot read certificate directory \(root): \(String(cString: strerror(rootError.errno))); "
+            report.problems.append("cannot read certificate directory \(root): \(rootError.reason); "
                 + "keeping \(previous.count) certificates from the last good load")
             return previous
         }
         var pairs = loaded.pairs
         for unreadable in loaded.unreadableDirectories {
-            let prefix = unreadable.path.hasSuffix("/") ? unreadable.path : unreadable.path + "/"
+            let path = unreadable.path ?? ""
+            let prefix = path.hasSuffix("/") ? path : path + "/"
             let kept = previous.filter { $0.certificatePath.hasPrefix(prefix) }
             report.problems.append("\(unreadable); keeping \(kept.count) certificates from the last good load")
             pairs += kept

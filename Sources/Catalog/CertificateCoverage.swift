@@ -42,7 +42,7 @@ public enum CertificateCoverage {
         }
         let unreadable = (certificates.rootError.map { [$0] } ?? []) + certificates.unreadableDirectories
         for error in unreadable {
-            found.append(PolicyFileDiagnostic(path: error.path, diagnostic: Diagnostic(
+            found.append(PolicyFileDiagnostic(path: error.path ?? directory, diagnostic: Diagnostic(
                 severity: .error, line: 0, column: 0, message: "\(error)")))
         }
         for link in certificates.symlinksNotFollowed {

@@ -4,7 +4,7 @@ import TLS
 
 /// Directory listing and bounded file reads with Glibc (no Foundation: binary size and memory).
 extension PolicyDirectory {
-    /// Senders read at most 64 KiB; one byte more is enough to know a file is too big.
+    /// Senders read at most 64 KiB.
     static let readLimit = 65_536
 
     enum ReadResult {
@@ -20,7 +20,7 @@ extension PolicyDirectory {
         case .success(let entries):
             return entries.map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         case .failure(let error):
-            throw PolicyDirectoryError(path: directory, operation: error.operation, errno: error.code)
+            throw SystemError("cannot \(error.operation) policy directory", path: directory, code: error.code)
         }
     }
 
@@ -30,43 +30,24 @@ extension PolicyDirectory {
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// Reads at most `readLimit + 1` bytes. O_NONBLOCK keeps a FIFO named `x.txt` from hanging the loader;
-    /// it changes nothing for regular files.
+    /// Reads the file if it is a regular file of at most `readLimit` bytes (`readFile`).
     static func readPolicyFile(_ path: String) -> ReadResult {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else {
-            let reason = String(cString: strerror(errno))
-            return .failed(message: "cannot open the file: \(reason)", fix: symlinkFix(path, errno: errno))
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            return .failed(message: "cannot stat the file: \(String(cString: strerror(errno)))", fix: nil)
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            return .failed(message: "not a regular file", fix: "a policy is a plain file (or a symlink to one)")
-        }
-        if status.st_size > readLimit {
-            return .failed(message: "file is \(status.st_size) bytes, over the 65536-byte (64 KiB) limit",
-                           fix: "senders stop reading at 64 KiB; shorten it")
-        }
-        // One byte more than the file claims, to notice one that grew while being read.
-        var buffer = [UInt8](repeating: 0, count: min(Int(status.st_size), readLimit) + 1)
-        var count = 0
-        while count < buffer.count {
-            let read = buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(descriptor, raw.baseAddress! + count, raw.count - count)
-            }
-            if read > 0 {
-                count += read
-            } else if read == 0 {
-                break
-            } else if errno != EINTR {
-                return .failed(message: "cannot read the file: \(String(cString: strerror(errno)))", fix: nil)
+        let contents: FileContents
+        do {
+            contents = try readFile(path, limit: readLimit)
+        } catch {
+            switch error {
+            case .failed(let error):
+                let fix = error.operation == "open" ? symlinkFix(path, errno: error.code) : nil
+                return .failed(message: "cannot \(error.operation) the file: \(error.reason)", fix: fix)
+            case .notRegularFile:
+                return .failed(message: "not a regular file", fix: "a policy is a plain file (or a symlink to one)")
+            case .tooLarge(let bytes):
+                return .failed(message: "file is \(bytes) bytes, over the 65536-byte (64 KiB) limit",
+                               fix: "senders stop reading at 64 KiB; shorten it")
             }
         }
-        buffer.removeSubrange(count...)
-        return .bytes(buffer, FileSignature(status))
+        return .bytes(contents.bytes, FileSignature(contents.status))
     }
 
     /// A dangling alias is the usual cause of ENOENT for a name that was just listed.

@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// A process told apart from a later one that reuses its pid: the pid and its start time in clock ticks since
@@ -15,11 +16,8 @@ public struct ProcessIdentity: Equatable, Sendable {
 
     /// The running process with this pid, or nil when there is none (or /proc cannot be read).
     public static func of(pid: Int32) -> ProcessIdentity? {
-        guard pid > 0, let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard pid > 0, let contents = try? readFile("/proc/\(pid)/stat", limit: 4096) else { return nil }
+        let line = String(decoding: contents.bytes, as: UTF8.self)
         return startTicks(statLine: line).map { ProcessIdentity(pid: pid, startTicks: $0) }
     }
 

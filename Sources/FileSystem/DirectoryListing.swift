@@ -9,18 +9,18 @@ public struct DirectoryEntry: Sendable {
 
 /// opendir/readdir/closedir and the decoding of `d_name` in one place, without `.` and `..`.
 public enum DirectoryListing {
-    /// The entries of `path`, or errno when it cannot be opened or read.
+    /// The entries of `path`, or why it cannot be listed (operation `open` or `read`, with `path`).
     /// - Parameter including: decides by type before a name is made, so a walk that skips regular files does
     ///   not build a string for each of 50,000 of them.
     public static func entries(of path: String, including: (Int32) -> Bool = { _ in true })
-        -> Result<[DirectoryEntry], DirectoryListingError> {
-        guard let stream = opendir(path) else { return .failure(DirectoryListingError(operation: "open", code: errno)) }
+        -> Result<[DirectoryEntry], SystemError> {
+        guard let stream = opendir(path) else { return .failure(SystemError("open", path: path)) }
         defer { closedir(stream) }
         var entries: [DirectoryEntry] = []
         while true {
             errno = 0
             guard let entry = readdir(stream) else {
-                return errno == 0 ? .success(entries) : .failure(DirectoryListingError(operation: "read", code: errno))
+                return errno == 0 ? .success(entries) : .failure(SystemError("read", path: path))
             }
             let type = Int32(entry.pointee.d_type)
             guard including(type) else { continue }
@@ -30,11 +30,4 @@ public enum DirectoryListing {
             if name != ".", name != ".." { entries.append(DirectoryEntry(name: name, type: type)) }
         }
     }
-}
-
-/// Why a directory could not be listed: errno from opendir or readdir.
-public struct DirectoryListingError: Error, Sendable {
-    /// `open` or `read`.
-    public let operation: String
-    public let code: Int32
 }

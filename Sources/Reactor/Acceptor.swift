@@ -19,11 +19,11 @@ public final class Acceptor: SocketEventHandler {
     private var stopped = false
     /// Decides whether to take more connections right now (the connection limit).
     private let hasCapacity: () -> Bool
-    private let onAccept: (Int32) -> Void
+    private let onAccept: (Socket) -> Void
     private let onExhausted: (Int32) -> Void
 
     public init(descriptor: Int32, poller: SocketPoller, queue: DispatchQueue, hasCapacity: @escaping () -> Bool,
-                onAccept: @escaping (Int32) -> Void, onExhausted: @escaping (Int32) -> Void) {
+                onAccept: @escaping (Socket) -> Void, onExhausted: @escaping (Int32) -> Void) {
         self.listeningDescriptor = descriptor
         self.poller = poller
         self.queue = queue
@@ -62,7 +62,7 @@ public final class Acceptor: SocketEventHandler {
             guard hasCapacity() else { pause(); return }
             let descriptor = accept4(listeningDescriptor, nil, nil, acceptFlags)
             if descriptor >= 0 {
-                onAccept(descriptor)
+                onAccept(Socket(descriptor))
                 continue
             }
             switch errno {

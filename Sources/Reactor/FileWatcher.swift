@@ -52,7 +52,7 @@ public final class FileWatcher {
                 onWarning: @escaping (String) -> Void = { _ in },
                 onChange: @escaping (FileChanges) -> Void) throws {
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard descriptor >= 0 else { throw SocketError("inotify_init1") }
+        guard descriptor >= 0 else { throw SystemError("inotify_init1") }
         self.roots = roots.map(WatchedRoot.init(path:))
         self.excluding = excluding
         self.queue = queue

@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// A non-blocking, close-on-exec TCP listening socket. With SO_REUSEPORT each event loop binds its own, and the
@@ -7,7 +8,7 @@ public enum ListeningSocket {
     public static func open(_ address: SocketAddress, backlog: Int32 = 4096) throws -> (descriptor: Int32, port: UInt16) {
         let domain = address.family == .ipv6 ? AF_INET6 : AF_INET
         let descriptor = socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketError("socket") }
+        guard descriptor >= 0 else { throw SystemError("socket") }
         do {
             try SocketOption.set(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
             try SocketOption.set(descriptor, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT")
@@ -20,9 +21,9 @@ public enum ListeningSocket {
             // Wake us only once the client has sent its ClientHello.
             try? SocketOption.set(descriptor, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1, "TCP_DEFER_ACCEPT")
             try address.withSockaddr { pointer, length in
-                guard bind(descriptor, pointer, length) == 0 else { throw SocketError("bind \(address)") }
+                guard bind(descriptor, pointer, length) == 0 else { throw SystemError("bind \(address)") }
             }
-            guard listen(descriptor, backlog) == 0 else { throw SocketError("listen \(address)") }
+            guard listen(descriptor, backlog) == 0 else { throw SystemError("listen \(address)") }
             return (descriptor, try boundPort(descriptor))
         } catch {
             close(descriptor)
@@ -36,7 +37,7 @@ public enum ListeningSocket {
         let result = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        guard result == 0 else { throw SocketError("getsockname") }
+        guard result == 0 else { throw SystemError("getsockname") }
         let family = storage.ss_family
         return withUnsafePointer(to: &storage) { pointer in
             if family == sa_family_t(AF_INET6) {

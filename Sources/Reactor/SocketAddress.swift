@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// An IPv4 or IPv6 address and port, parsed from `ADDR:PORT` (`127.0.0.1:8443`, `[::]:443`, `[::1]:0`).
@@ -36,7 +37,7 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SocketError("invalid IPv4 address \(host)", code: EINVAL) }
+            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SystemError("invalid IPv4 address \(host)", code: EINVAL) }
             return try withUnsafePointer(to: &address) {
                 try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -44,7 +45,7 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw SocketError("invalid IPv6 address \(host)", code: EINVAL) }
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw SystemError("invalid IPv6 address \(host)", code: EINVAL) }
             return try withUnsafePointer(to: &address) {
                 try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }

@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// Integer socket options, with failures named after the option.
@@ -5,7 +6,7 @@ public enum SocketOption {
     static func set(_ descriptor: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ label: String) throws {
         var value = value
         guard setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw SocketError("setsockopt \(label)")
+            throw SystemError("setsockopt \(label)")
         }
     }
 

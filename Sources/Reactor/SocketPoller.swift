@@ -1,5 +1,6 @@
 internal import CLinux
 import Dispatch
+import FileSystem
 import Glibc
 
 /// The readiness of every connection on one event loop, from one epoll instance behind one Dispatch read source.
@@ -28,11 +29,11 @@ public final class SocketPoller {
     /// `hold`: how long one wake-up may keep its thread waiting for more events (zero: return at once).
     public init(queue: DispatchQueue, hold: Duration = .zero) throws {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw SocketError("epoll_create1") }
+        guard epoll >= 0 else { throw SystemError("epoll_create1") }
         wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wakeDescriptor >= 0 else {
             close(epoll)
-            throw SocketError("eventfd")
+            throw SystemError("eventfd")
         }
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeDescriptor))
         _ = epoll_ctl(epoll, EPOLL_CTL_ADD, wakeDescriptor, &event)

@@ -6,6 +6,8 @@ public struct SocketSources {
     /// The poller outlives every socket registered with it (the event loop owns both).
     private unowned(unsafe) let poller: SocketPoller
     public let descriptor: Int32
+    /// The socket's calls (reads, shutdown); closing stays with `cancel`.
+    public var socket: Socket { Socket(descriptor) }
     /// Kept here, not in the poller: once closed, the descriptor number may already belong to another socket.
     public private(set) var isCancelled = false
 

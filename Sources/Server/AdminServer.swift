@@ -1,5 +1,4 @@
 import Dispatch
-import Glibc
 import HTTP
 import Logging
 import Reactor
@@ -67,11 +66,11 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     }
 
     /// Takes a new connection, first closing the oldest one still without a request when the budget is spent.
-    private func admit(_ descriptor: Int32) {
+    private func admit(_ socket: Socket) {
         if connections.count >= Self.maxConnections { oldestWaiting()?.close() }
         accepted += 1
-        let connection = AdminConnection(descriptor: descriptor, server: self, order: accepted)
-        connections[descriptor] = connection
+        let connection = AdminConnection(socket: socket, server: self, order: accepted)
+        connections[socket.descriptor] = connection
         // A prober's request is usually there already (TCP_DEFER_ACCEPT): answered now, it cannot be the oldest
         // waiting connection that a burst of later accepts evicts.
         connection.socketReadable()
@@ -83,7 +82,7 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
     }
 
     func closed(_ connection: AdminConnection) {
-        connections[connection.descriptor] = nil
+        connections[connection.socket.descriptor] = nil
         acceptor?.resumeIfPaused()
     }
 
@@ -119,7 +118,7 @@ final class AdminServer: @unchecked Sendable {  // confined to `queue`
 
 /// One admin request: read the head (`headTimeoutMilliseconds` at most), write the answer, close.
 final class AdminConnection: SocketEventHandler {
-    let descriptor: Int32
+    let socket: Socket
     /// Accept order: the eviction closes the lowest first.
     let order: Int
     private unowned let server: AdminServer
@@ -134,20 +133,23 @@ final class AdminConnection: SocketEventHandler {
     /// A complete request head arrived: the connection is answering and no longer to be evicted.
     var hasRequest: Bool { !output.isEmpty }
 
-    init(descriptor: Int32, server: AdminServer, order: Int) {
-        self.descriptor = descriptor
+    init(socket: Socket, server: AdminServer, order: Int) {
+        self.socket = socket
         self.order = order
         self.server = server
-        sources = SocketSources(descriptor: descriptor, poller: server.poller, handler: self)
+        sources = SocketSources(descriptor: socket.descriptor, poller: server.poller, handler: self)
     }
 
     func socketWritable() { write() }
 
     func socketReadable() {
         guard output.isEmpty else { return }
-        let count = recv(descriptor, server.buffer.baseAddress, server.buffer.count, 0)
-        if count < 0, errno == EAGAIN || errno == EINTR { return }
-        guard count > 0 else { return close() }
+        let count: Int
+        switch socket.receive(into: server.buffer) {
+        case .done(let received): count = received
+        case .wouldBlock: return
+        case .closed, .failed: return close()
+        }
         input += UnsafeRawBufferPointer(rebasing: server.buffer[0..<count])
         let result = input.withUnsafeBytes { HTTP1RequestParser.parse($0) }
         if case .incomplete = result { return }
@@ -159,13 +161,13 @@ final class AdminConnection: SocketEventHandler {
 
     private func write() {
         while sent < output.count {
-            let count = output.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if count < 0, errno == EAGAIN || errno == EINTR {
+            switch output.withUnsafeBytes({ socket.send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }) {
+            case .done(let count) where count > 0: sent += count
+            case .wouldBlock:
                 sources.setWriting(true)
                 return
+            case .done, .closed, .failed: return close()
             }
-            guard count > 0 else { return close() }
-            sent += count
         }
         close()
     }

@@ -1,5 +1,4 @@
 import Catalog
-import Glibc
 import HTTP
 import Reactor
 import TLS
@@ -100,7 +99,7 @@ final class Connection: SocketEventHandler {
         case .sendCloseNotify:
             sendCloseNotify()
         case .linger:
-            Glibc.shutdown(descriptor, Int32(SHUT_WR))
+            sources.socket.shutdownWrite()
             sources.setReading(true)
             discardUntilClosed()
         case .discard:
@@ -181,7 +180,7 @@ final class Connection: SocketEventHandler {
     private func flushOutput() -> Bool {
         guard let exchange else { return false }
         if outputSent < output.count, machine.shouldHoldLastSegments(exchangeFinished: exchange.isFinished) {
-            SocketOption.holdPartialSegments(descriptor)
+            sources.socket.holdPartialSegments()
         }
         while outputSent < output.count {
             let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
@@ -215,7 +214,7 @@ final class Connection: SocketEventHandler {
     /// close_notify, then either close at once or half-close and linger (the machine decides, see `closeNotifySent`).
     private func sendCloseNotify() {
         // Looked at before our close_notify goes out, which a quick client answers with its own.
-        let quiet = exchange?.endedAfterWholeInput == true && !tls.hasBufferedInput && !socketHasInput()
+        let quiet = exchange?.endedAfterWholeInput == true && !tls.hasBufferedInput && !sources.socket.hasPendingInput
         tls.shutdown()
         perform(machine.closeNotifySent(quiet: quiet, now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
     }
@@ -223,17 +222,12 @@ final class Connection: SocketEventHandler {
     private func discardUntilClosed() {
         let buffer = worker.readBuffer
         while true {
-            let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
-            if count > 0 { continue }
-            if count < 0, errno == EAGAIN || errno == EINTR { return }
-            return perform(machine.peerClosed())
+            switch sources.socket.receive(into: buffer) {
+            case .done: continue
+            case .wouldBlock: return
+            case .closed, .failed: return perform(machine.peerClosed())
+            }
         }
-    }
-
-    /// Whether unread bytes wait in the socket (closing it now would send a reset), without consuming them.
-    private func socketHasInput() -> Bool {
-        var byte: UInt8 = 0
-        return recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
     /// The machine has closed: unregister and close the socket, and tell the worker.

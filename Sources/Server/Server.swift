@@ -1,6 +1,7 @@
 import Catalog
 internal import CLinux
 import Dispatch
+import FileSystem
 import Glibc
 import Logging
 import Reactor
@@ -22,6 +23,10 @@ public final class Server: @unchecked Sendable {
     private var catalog: Catalog?
     private var lastReport = CatalogLoader.Report()
     private var shuttingDown = false
+    /// Set (on the control queue) by the first of: drained, shutdown timeout, second stop signal.
+    private var hasStopped = false
+    /// What `waitUntilStopped` waits for.
+    private let stoppedSignal = DispatchSemaphore(value: 0)
     /// Read by the admin endpoint without waiting for the control queue, which may be busy reloading.
     private let isReady = Atomic<Bool>(false)
     private let publishedStatus = Mutex<String>("{}\n")
@@ -104,7 +109,7 @@ public final class Server: @unchecked Sendable {
         if let readyFile = configuration.readyFile {
             // Opened now, while the server may still be root: the directory need not be writable by `--user`.
             readyFileDescriptor = open(readyFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard readyFileDescriptor >= 0 else { throw SocketError("open \(readyFile)") }
+            guard readyFileDescriptor >= 0 else { throw SystemError("open \(readyFile)") }
         }
         var summary: Logger.Metadata = [
             "listen": "\(bound.map(\.description).joined(separator: " "))",
@@ -138,13 +143,14 @@ public final class Server: @unchecked Sendable {
         // and a complete last line is the signal.
         let text = Array(addresses.map { $0.description + "\n" }.joined().utf8)
         guard text.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == text.count else {
-            throw SocketError("write \(configuration.readyFile ?? "")")
+            throw SystemError("write \(configuration.readyFile ?? "")")
         }
     }
 
-    /// Serves until SIGTERM or SIGINT has been handled. Never returns.
-    public func runUntilStopped() -> Never {
-        dispatchMain()
+    /// Serves until SIGTERM or SIGINT has been handled: returns once every connection has closed, the shutdown
+    /// timeout has passed, or a second stop signal came. The event loops still run then: the caller exits.
+    public func waitUntilStopped() {
+        stoppedSignal.wait()
     }
 
     /// SIGHUP reloads, SIGTERM and SIGINT stop gracefully (a second one exits at once), file changes reload.
@@ -311,8 +317,7 @@ public final class Server: @unchecked Sendable {
 
     private func stop(timeout: Int) {
         if shuttingDown {
-            logger.notice("second stop signal: exiting now")
-            exit(0)
+            return stopped { logger.notice("second stop signal: exiting now") }
         }
         shuttingDown = true
         // Load balancers and Kubernetes stop sending new clients while in-flight requests finish.
@@ -323,14 +328,21 @@ public final class Server: @unchecked Sendable {
             group.enter()
             worker.perform { worker.drain { group.leave() } }
         }
-        group.notify(queue: control) { [logger] in
-            logger.notice("stopped")
-            exit(0)
+        group.notify(queue: control) { [self] in
+            stopped { logger.notice("stopped") }
         }
-        control.asyncAfter(deadline: .now() + .seconds(timeout)) { [logger] in
-            logger.warning("shutdown timeout reached with connections still open; exiting")
-            exit(0)
+        control.asyncAfter(deadline: .now() + .seconds(timeout)) { [self] in
+            stopped { logger.warning("shutdown timeout reached with connections still open; exiting") }
         }
+    }
+
+    /// Logs why and ends `waitUntilStopped`, for the first of the three ways to stop only: the others may still
+    /// come while the caller is exiting, and must not log. On the control queue.
+    private func stopped(_ log: () -> Void) {
+        guard !hasStopped else { return }
+        hasStopped = true
+        log()
+        stoppedSignal.signal()
     }
 
     /// One socket per worker per address (SO_REUSEPORT). Port 0 is resolved by the first bind and reused.

@@ -78,7 +78,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private func attempt(_ path: String) {
         do {
             try prepareDirectory()
-            try AtomicFile.write(StatusDocument.stamped(rendered, generatedAt: time(nil)), to: path, owner: owner)
+            try writeFileAtomically(Array(StatusDocument.stamped(rendered, generatedAt: time(nil)).utf8), to: path, owner: owner)
             if writeFailure != nil { logger.notice("wrote the status file \(path) again") }
             writeFailure = nil
         } catch {
@@ -90,8 +90,8 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private func prepareDirectory() throws {
         guard let path, let slash = path.lastIndex(of: "/") else { return }
         let directory = String(path[..<slash])
-        if mkdir(directory, 0o755) != 0, errno != EEXIST { throw SocketError("mkdir \(directory)") }
-        if let owner, chown(directory, owner.uid, owner.gid) != 0, errno != EPERM { throw SocketError("chown \(directory)") }
+        if mkdir(directory, 0o755) != 0, errno != EEXIST { throw SystemError("mkdir \(directory)") }
+        if let owner, chown(directory, owner.uid, owner.gid) != 0, errno != EPERM { throw SystemError("chown \(directory)") }
     }
 
     private func schedule(after seconds: Int) {

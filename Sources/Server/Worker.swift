@@ -2,6 +2,7 @@ import Catalog
 import CoreMetrics
 internal import CLinux
 import Dispatch
+import FileSystem
 import Glibc
 import HTTP
 import Logging
@@ -91,21 +92,21 @@ final class Worker: @unchecked Sendable {
 
     func replaceTLSContext(_ context: TLSServerContext) { tlsContext = context }
 
-    private func accepted(_ descriptor: Int32) {
+    private func accepted(_ socket: Socket) {
         var clientAddress: ClientAddress?
         if let clientLimiter {
-            clientAddress = clientLimiter.admit(descriptor)
+            clientAddress = clientLimiter.admit(socket.descriptor)
             guard clientAddress != nil else {
                 // Over the per-client limit: closed before any TLS work is spent on it.
-                close(descriptor)
+                socket.close()
                 return
             }
         }
-        guard let connection = Connection(descriptor: descriptor, worker: self, catalog: catalog) else {
+        guard let connection = Connection(descriptor: socket.descriptor, worker: self, catalog: catalog) else {
             // OpenSSL could not make this connection's SSL object: it is closed and counted, the others go on.
             handshakeFailed(reason: "tls_setup")
             if let clientAddress { clientLimiter?.release(clientAddress) }
-            close(descriptor)
+            socket.close()
             return
         }
         connections.insert(connection, address: clientAddress)
@@ -138,7 +139,7 @@ final class Worker: @unchecked Sendable {
         let now = MonotonicClock.seconds()
         guard now - lastExhaustionLog >= 10 else { return }
         lastExhaustionLog = now
-        logger.error("cannot accept connections: \(SocketError("accept", code: code)); pausing accepts briefly",
+        logger.error("cannot accept connections: \(SystemError("accept", code: code)); pausing accepts briefly",
                      metadata: ["open_connections": "\(connections.count)"])
     }
 

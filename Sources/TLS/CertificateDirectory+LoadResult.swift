@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 extension CertificateDirectory {
@@ -30,7 +31,7 @@ extension CertificateDirectory {
         public var pairs: [CertificateKeyPair] = []
         /// Set when the root itself could not be listed (gone, not a directory, no permission): the result is then
         /// empty, and the caller should keep the pairs of its last good load.
-        public var rootError: DirectoryError?
+        public var rootError: SystemError?
         /// One line per pair that was skipped or kept from before (and one for an unreadable root).
         public var problems: [String] = []
         /// Pairs read in this pass and refused (`CertificateRejection` or unreadable), with why.
@@ -40,7 +41,7 @@ extension CertificateDirectory {
         /// `<link>: directory symlink leaves <root>; not followed`, once per link.
         public var symlinksNotFollowed: [String] = []
         /// `cannot read directory <path>: <reason>` for each directory below the root that could not be read.
-        public var unreadableDirectories: [DirectoryError] = []
+        public var unreadableDirectories: [SystemError] = []
         /// Key files whose mode lets other users read them.
         public var keysReadableByOthers: [String] = []
         /// The warnings about pairs for the log: readable keys, then pair warnings (symlinks not followed and
@@ -78,9 +79,8 @@ extension CertificateDirectory {
         }
     }
 
-    public struct DirectoryError: Error, CustomStringConvertible, Sendable {
-        public let path: String
-        public let errno: Int32
-        public var description: String { "cannot read directory \(path): \(String(cString: strerror(errno)))" }
+    /// A directory of the tree that could not be read: `cannot read directory <path>: <reason>`.
+    static func unreadableDirectory(_ path: String, code: Int32 = errno) -> SystemError {
+        SystemError("cannot read directory", path: path, code: code)
     }
 }

@@ -8,7 +8,7 @@ extension CertificateDirectory {
         /// `<link>: directory symlink leaves <root>; not followed`, once per link.
         public var symlinksNotFollowed: [String] = []
         /// `cannot read directory <path>: <reason>` for directories below the root.
-        public var unreadableDirectories: [DirectoryError] = []
+        public var unreadableDirectories: [SystemError] = []
     }
 
     /// The pairs below `root`; throws only when the root itself cannot be listed.
@@ -20,9 +20,9 @@ extension CertificateDirectory {
     /// `..2024_...` copies and the directories in `excluding`). The directories just below the root are walked on
     /// lanes, as their pairs are parsed: after a reboot, with the tree out of the page cache, one thread waiting for
     /// each directory in turn is most of a cold start.
-    public static func scan(_ root: String, excluding: [String] = []) throws(DirectoryError) -> Scan {
+    public static func scan(_ root: String, excluding: [String] = []) throws(SystemError) -> Scan {
         var info = stat()
-        guard stat(root, &info) == 0 else { throw DirectoryError(path: root, errno: errno) }
+        guard stat(root, &info) == 0 else { throw unreadableDirectory(root) }
         let rootIdentity = DirectoryIdentity(info)
         // By device and inode: the walk stats every directory anyway, so no path needs resolving to compare.
         let excluded = Set(excluding.compactMap { path -> DirectoryIdentity? in
@@ -49,7 +49,7 @@ extension CertificateDirectory {
             scan.symlinksNotFollowed += directory.symlinksNotFollowed
         }
         var seen = Set<String>()
-        scan.unreadableDirectories = trees.flatMap(\.unreadable).filter { seen.insert($0.path).inserted }
+        scan.unreadableDirectories = trees.flatMap(\.unreadable).filter { seen.insert($0.path ?? "").inserted }
         return scan
     }
 
@@ -80,7 +80,7 @@ extension CertificateDirectory {
 
     private struct Tree: Sendable {
         var directories: [(identity: DirectoryIdentity, listing: Listing)] = []
-        var unreadable: [DirectoryError] = []
+        var unreadable: [SystemError] = []
     }
 
     /// Depth first, in name order; directories below the root that cannot be read are noted, not fatal.
@@ -89,14 +89,14 @@ extension CertificateDirectory {
         var info = stat()
         guard stat(path, &info) == 0 else {
             // Gone since its parent was listed: nothing to read, nothing to report.
-            if errno != ENOENT { tree.unreadable.append(DirectoryError(path: path, errno: errno)) }
+            if errno != ENOENT { tree.unreadable.append(unreadableDirectory(path)) }
             return
         }
         let identity = DirectoryIdentity(info)
         guard !bounds.excluded.contains(identity), visited.insert(identity).inserted else { return }
         switch list(path, within: bounds) {
         case .failure(let error):
-            if error.errno != ENOENT { tree.unreadable.append(error) }
+            if error.code != ENOENT { tree.unreadable.append(error) }
         case .success(let listing):
             tree.directories.append((identity, listing))
             for subdirectory in listing.subdirectories {
@@ -106,11 +106,11 @@ extension CertificateDirectory {
     }
 
     /// The pairs in one directory and its subdirectories (sorted).
-    private static func list(_ path: String, within bounds: WalkBounds) -> Result<Listing, DirectoryError> {
+    private static func list(_ path: String, within bounds: WalkBounds) -> Result<Listing, SystemError> {
         let entries: [DirectoryEntry]
         switch DirectoryListing.entries(of: path) {
         case .success(let listed): entries = listed
-        case .failure(let error): return .failure(DirectoryError(path: path, errno: error.code))
+        case .failure(let error): return .failure(unreadableDirectory(path, code: error.code))
         }
         var files = Set<String>()
         var listing = Listing()

@@ -60,8 +60,8 @@ final class CertificateLoader {
         var keyFile = try Self.contents(of: keyPath)
         // Key material does not linger in our heap.
         defer { keyFile.bytes.withUnsafeMutableBytes { raw in _ = raw.initializeMemory(as: UInt8.self, repeating: 0) } }
-        let signature = [certificateFile.signature, keyFile.signature]
-        let keyReadableByOthers = keyFile.mode & S_IROTH != 0
+        let signature = [FileSignature(certificateFile.status), FileSignature(keyFile.status)]
+        let keyReadableByOthers = keyFile.status.st_mode & S_IROTH != 0
         let digest = FileContentDigest(certificate: certificateFile.bytes, key: keyFile.bytes)
         if let earlier, earlier.contentDigest == digest {
             // Time has passed since it was parsed: the same bytes may have expired meanwhile.
@@ -181,42 +181,18 @@ final class CertificateLoader {
         return PrivateKey(owning: key)
     }
 
-    private struct FileContents {
-        var bytes: [UInt8]
-        let signature: FileSignature
-        let mode: mode_t
-    }
-
-    /// A file's bytes with the signature and mode of the very file read: one path lookup instead of three, and a
-    /// write racing with the read shows up as a change next time. Certificate and key files are small; a bigger
-    /// one is not a certificate file.
+    /// A file's bytes with the status of the very file read (`readFile`). Certificate and key files are small; a
+    /// bigger one is not a certificate file.
     private static func contents(of path: String) throws -> FileContents {
-        let limit = 1 << 20
-        // O_NONBLOCK: a FIFO by a certificate's name fails to read instead of hanging the loader.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw TLSError("cannot open \(path): \(String(cString: strerror(errno)))", reasons: []) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: [])
-        }
-        // Read in place, one byte more than the size to notice growth: key bytes are not copied elsewhere (unless the
-        // file grows while being read, and the buffer with it).
-        var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), limit) + 1)
-        var filled = 0
-        while true {
-            if filled == bytes.count {
-                guard bytes.count <= limit else { break }
-                bytes += [UInt8](repeating: 0, count: min(bytes.count, limit + 1 - bytes.count))
+        do {
+            return try readFile(path, limit: 1 << 20)
+        } catch {
+            switch error {
+            case .failed(let error):
+                throw TLSError("cannot \(error.operation) \(path): \(error.reason)", reasons: [])
+            case .notRegularFile: throw TLSError("cannot read \(path): not a regular file", reasons: [])
+            case .tooLarge: throw TLSError("\(path) is over 1 MiB: not a certificate or key file", reasons: [])
             }
-            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0, errno == EINTR { continue }
-            if count < 0 { throw TLSError("cannot read \(path): \(String(cString: strerror(errno)))", reasons: []) }
-            if count == 0 { break }
-            filled += count
         }
-        guard filled <= limit else { throw TLSError("\(path) is over 1 MiB: not a certificate or key file", reasons: []) }
-        bytes.removeLast(bytes.count - filled)
-        return FileContents(bytes: bytes, signature: FileSignature(info), mode: info.st_mode)
     }
 }

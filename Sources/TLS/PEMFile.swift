@@ -1,8 +1,9 @@
 internal import COpenSSL
+import FileSystem
 import Glibc
 
-/// Reads and writes single PEM objects. Writes go to a hidden temporary file that is renamed into place,
-/// so a directory watcher never sees half a key, and the key's mode is set from the moment it exists.
+/// Reads and writes single PEM objects. Writes are atomic and durable (`writeFileAtomically`): a directory
+/// watcher never sees half a key, and the key is never readable by others, not even for a moment.
 enum PEMFile {
     static func exists(_ path: String) -> Bool {
         var info = stat()
@@ -38,42 +39,10 @@ enum PEMFile {
         }
         // The PEM text of a private key should not linger in freed memory.
         defer { OPENSSL_cleanse(&bytes, bytes.count) }
-        try store(bytes, at: path, mode: mode)
-    }
-
-    private static func store(_ bytes: [UInt8], at path: String, mode: mode_t) throws {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = directory + "." + name + ".tmp"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure("creating \(temporary)") }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let error = failure("writing \(temporary)")
-                close(fd); unlink(temporary)
-                throw error
-            }
-            written += count
+        do {
+            try writeFileAtomically(bytes, to: path, mode: mode)
+        } catch {
+            throw TLSError("\(error)", reasons: [])
         }
-        let synced = fsync(fd) == 0
-        guard close(fd) == 0, synced else {
-            let error = failure("writing \(temporary)")
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = failure("renaming \(temporary) to \(path)")
-            unlink(temporary)
-            throw error
-        }
-    }
-
-    private static func failure(_ operation: String) -> TLSError {
-        TLSError("\(operation): \(String(cString: strerror(errno)))", reasons: [])
     }
 }

@@ -53,7 +53,7 @@ enum SelfSignedSetup {
     private static func existingPairs(in directory: String) throws -> Int {
         do {
             return try CertificateDirectory.find(in: directory).count
-        } catch let error as CertificateDirectory.DirectoryError where error.errno == ENOENT || error.errno == ENOTDIR {
+        } catch let error as SystemError where error.code == ENOENT || error.code == ENOTDIR {
             return 0
         }
     }

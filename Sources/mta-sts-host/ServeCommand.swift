@@ -184,7 +184,9 @@ struct ServeCommand: ParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
-        server.runUntilStopped()
+        server.waitUntilStopped()
+        // Not a return: the event loops still run, and nothing needs tearing down.
+        Glibc.exit(0)
     }
 
     /// With an admin endpoint, metrics go to a Prometheus registry that /metrics renders; without, they are no-ops.

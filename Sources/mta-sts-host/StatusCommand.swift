@@ -36,8 +36,11 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let path = joinPath(stateDir, "status.json")
-        guard let text = Self.read(path) else {
-            let reason = String(cString: strerror(errno))
+        let text: String
+        do {
+            text = String(decoding: try readFile(path, limit: Self.maximumStatusBytes).bytes, as: UTF8.self)
+        } catch {
+            let reason = if case .failed(let failure) = error { failure.reason } else { "\(error)" }
             let shown = resolvedPath(stateDir).map { joinPath($0, "status.json") } ?? Self.absolute(path)
             StandardError.print("""
                 \(check ? "FAIL: " : "")cannot read \(shown): \(reason)
@@ -64,18 +67,8 @@ struct StatusCommand: ParsableCommand {
         print(StatusTable.render(status, now: time(nil)))
     }
 
-    private static func read(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    /// status.json names every domain: generous, but not unbounded (a wrong path could name a huge file).
+    static let maximumStatusBytes = 256 << 20
 
     private static func absolute(_ path: String) -> String {
         guard !path.hasPrefix("/"), let directory = getcwd(nil, 0) else { return path }

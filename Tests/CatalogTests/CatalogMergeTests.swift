@@ -139,7 +139,7 @@ struct CatalogMergeTests {
         let previous = catalog([policy("a.test"), policy("b.test")], pairs: [inA, inB])
 
         var root = CertificateDirectory.LoadResult()
-        root.rootError = .init(path: "/c", errno: EACCES)
+        root.rootError = .init("cannot read directory", path: "/c", code: EACCES)
         root.problems = ["cannot read directory /c: Permission denied"]
         let whole = merge(previous, everything([policy("a.test"), policy("b.test")], certificates: root))
         #expect(Set(whole.catalog.certificates.pairs.map(\.certificatePath)) == [inA.certificatePath, inB.certificatePath])
@@ -148,7 +148,7 @@ struct CatalogMergeTests {
 
         var below = CertificateDirectory.LoadResult()
         below.pairs = [inB]
-        below.unreadableDirectories = [.init(path: directory.path + "/a", errno: EACCES)]
+        below.unreadableDirectories = [.init("cannot read directory", path: directory.path + "/a", code: EACCES)]
         let part = merge(previous, everything([policy("a.test"), policy("b.test")], certificates: below))
         #expect(Set(part.catalog.certificates.pairs.map(\.certificatePath)) == [inA.certificatePath, inB.certificatePath])
         #expect(part.report.problems.count == 1 && part.report.problems[0].contains("keeping 1 certificates"))

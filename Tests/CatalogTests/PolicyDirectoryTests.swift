@@ -1,4 +1,5 @@
 import Catalog
+import FileSystem
 import MTASTS
 import Testing
 
@@ -120,7 +121,7 @@ private let exampleCRLF = "version: STSv1\r\nmode: testing\r\nmx: mail.example.c
     }
 
     @Test func missingDirectoryThrowsWithPathAndReason() {
-        let error = #expect(throws: PolicyDirectoryError.self) {
+        let error = #expect(throws: SystemError.self) {
             try PolicyDirectory.load(directory: "/nonexistent/policies")
         }
         #expect(error?.description == "cannot open policy directory /nonexistent/policies: No such file or directory")

@@ -66,7 +66,7 @@ struct CertificateDirectoryTests {
         defer { pki.remove() }
         let result = CertificateDirectory.load(directory: pki.path("gone"))
         let error = try #require(result.rootError)
-        #expect(error.errno == ENOENT)
+        #expect(error.code == ENOENT)
         #expect(result.pairs.isEmpty && result.problems.count == 1)
     }
 
