@@ -63,7 +63,7 @@ extension CertificateDirectory {
         /// directory of the whole, so its last good pairs are kept as for any other; a root not made yet is empty.
         public mutating func add(_ other: LoadResult) {
             pairs += other.pairs
-            if let error = other.rootError, error.errno != ENOENT {
+            if let error = other.rootError, error.code != ENOENT {
                 unreadableDirectories.append(error)
             }
             problems += other.rootError == nil ? other.problems : []
