@@ -8,18 +8,18 @@ public struct IssuanceSettings: Sendable {
     public var trustBundlePath: String?
     /// `ADDR[:PORT]` of the DNS server asked whether a name resolves before it is ordered; nil: /etc/resolv.conf.
     public var resolver: String?
-    /// `<state dir>/acme`: the account and the issued certificates.
+    /// The account and the issued certificates (`--acme-dir`, by default `<state dir>/acme`).
     public var directory: String
     /// Orders in flight at once.
     public var maxOrdersInFlight = 4
 
     public init(directoryURL: String, contactEmail: String?, trustBundlePath: String?, resolver: String?,
-                stateDirectory: String) {
+                directory: String) {
         self.directoryURL = directoryURL
         self.contactEmail = contactEmail
         self.trustBundlePath = trustBundlePath
         self.resolver = resolver
-        self.directory = (stateDirectory.hasSuffix("/") ? String(stateDirectory.dropLast()) : stateDirectory) + "/acme"
+        self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
     }
 
     /// Where issued certificates go, one folder per name (`fullchain.pem`, `privkey.pem`).

@@ -17,6 +17,8 @@ public final class ServerMetrics: @unchecked Sendable {
     private let policiesRejected = Gauge(label: "mta_sts_policies_rejected")
     private let certificatesRejected = Gauge(label: "mta_sts_certificates_rejected")
     private let statusFileWritable = Gauge(label: "mta_sts_status_file_writable")
+    private let certificatesBySource = (file: Gauge(label: "mta_sts_certificates", dimensions: [("source", "file")]),
+                                        acme: Gauge(label: "mta_sts_certificates", dimensions: [("source", "acme")]))
     private let domains = Dictionary(uniqueKeysWithValues: DomainState.allCases.map {
         ($0, Gauge(label: "mta_sts_domains", dimensions: [("state", $0.rawValue)]))
     })
@@ -73,6 +75,8 @@ public final class ServerMetrics: @unchecked Sendable {
         policiesServed.record(catalog.policies.count)
         policiesRejected.record(report.rejectedPolicyFiles.count)
         certificatesRejected.record(report.rejectedCertificates.count)
+        certificatesBySource.file.record(catalog.certificates.pairs.count - catalog.certificates.issuedPairs.count)
+        certificatesBySource.acme.record(catalog.certificates.issuedPairs.count)
         for (state, count) in DomainHealth.counts(states) { domains[state]?.record(count) }
         refreshCertificateExpiry(catalog.certificates.pairs)
     }

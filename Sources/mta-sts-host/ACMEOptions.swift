@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSystem
 import Issuance
 
 /// `serve`'s ACME options: certificates for every served `mta-sts.<domain>` from a CA, by TLS-ALPN-01 on the
@@ -16,12 +17,17 @@ struct ACMEOptions: ParsableArguments {
     @Option(name: .customLong("acme-trust"), help: ArgumentHelp("Extra CA certificates (PEM) to trust when talking to the ACME server, besides the system's.", valueName: "pem"))
     var trust: String?
 
+    @Option(name: .customLong("acme-dir"), help: ArgumentHelp("Where the ACME account key and the issued certificates are kept (default: <state-dir>/acme). It must survive restarts, or every start orders every certificate again.", valueName: "path"))
+    var storage: String?
+
     @Option(help: ArgumentHelp("DNS server that must resolve a name before its certificate is ordered (default: /etc/resolv.conf).", valueName: "addr[:port]"))
     var resolver: String?
 
     func validate() throws {
         guard let directory else {
-            if email != nil || trust != nil { throw ValidationError("--acme-email and --acme-trust need --acme-directory") }
+            if email != nil || trust != nil || storage != nil {
+                throw ValidationError("--acme-email, --acme-trust and --acme-dir need --acme-directory")
+            }
             return
         }
         guard directory.hasPrefix("https://") else {
@@ -32,7 +38,7 @@ struct ACMEOptions: ParsableArguments {
     func settings(stateDirectory: String) -> IssuanceSettings? {
         directory.map {
             IssuanceSettings(directoryURL: $0, contactEmail: email, trustBundlePath: trust, resolver: resolver,
-                             stateDirectory: stateDirectory)
+                             directory: storage ?? joinPath(stateDirectory, "acme"))
         }
     }
 }

@@ -159,6 +159,10 @@ struct ServeCommand: ParsableCommand {
             // belong to the user the server continues as, so it can keep writing its status there.
             let owner = try user.flatMap { PrivilegeDrop.isRoot ? try PrivilegeDrop.account(of: $0) : nil }
             try StateDirectory.prepare(stateDir, owner: owner)
+            if let issuance {
+                try StateDirectory.prepare(issuance.directory, owner: owner)
+                chmod(issuance.directory, 0o700)  // the account key lives there
+            }
             configuration.stateOwner = owner
         } catch {
             logger.critical("cannot prepare --state-dir \(stateDir): \(error)")
