@@ -7,12 +7,17 @@
 #     --read-only --tmpfs /run --cap-drop=ALL --security-opt no-new-privileges \
 #     -v $PWD/policies:/policies:ro -v /etc/letsencrypt:/certs:ro mta-sts-host
 #   docker kill -s HUP <container>                       # reload (files are also watched)
+# Certificates from Let's Encrypt instead of /certs (one instance per name; see deploy/README.md):
+#   docker run ... -v mta-sts-acme:/var/lib/mta-sts-host mta-sts-host --listen [::]:443 \
+#     --acme-directory https://acme-v02.api.letsencrypt.org/directory --acme-email hostmaster@example.com \
+#     --acme-dir /var/lib/mta-sts-host
 
 # The toolchain the project is tested with (swift-prometheus needs tools 6.2 or later).
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 
 FROM ${SWIFT_IMAGE} AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev libnghttp2-dev pkg-config \
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev libnghttp2-dev libcurl4-openssl-dev \
+    libldns-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -21,14 +26,17 @@ RUN swift build -c release --static-swift-stdlib --product mta-sts-host \
     && install -D .build/release/mta-sts-host /out/mta-sts-host
 
 FROM debian:bookworm-slim AS runtime-base
-RUN apt-get update && apt-get install -y --no-install-recommends libssl3 libnghttp2-14 ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 libnghttp2-14 libcurl4 libldns3 \
+    ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10443 --home-dir /nonexistent --shell /usr/sbin/nologin mta-sts \
-    && mkdir -p /policies /certs /run/mta-sts-host && chown mta-sts /run/mta-sts-host
+    && mkdir -p /policies /certs /run/mta-sts-host /var/lib/mta-sts-host \
+    && chown mta-sts /run/mta-sts-host /var/lib/mta-sts-host
 LABEL org.opencontainers.image.title="mta-sts-host" \
       org.opencontainers.image.description="Serves RFC 8461 MTA-STS policies for many domains, chosen by TLS SNI" \
       org.opencontainers.image.licenses="Apache-2.0"
-VOLUME ["/policies", "/certs"]
+# /var/lib/mta-sts-host: the ACME account and issued certificates (--acme-dir), which must outlive the container.
+VOLUME ["/policies", "/certs", "/var/lib/mta-sts-host"]
 EXPOSE 443
 STOPSIGNAL SIGTERM
 # Binding 443 as a non-root user: set net.ipv4.ip_unprivileged_port_start=443 on the container (see above).
