@@ -21,6 +21,7 @@
 #   BENCH_PORT   loopback port [18443] (8443 is what `make run` uses)
 #   BENCH_WORK   anchors.sh work dir, keeps the test PKI between runs [bench/out/work]
 #   BENCH_OUT    output dir [bench/out/<UTC timestamp>]
+#   BENCH_SERVER_ARGS  extra `serve` flags for mta-sts-host, split on spaces [none] (bench/acme-overhead.sh)
 #   SERVER_CPU, CLIENT_CPU, QUIET_PCT, QUIET_WAIT, ...: passed through to anchors.sh.
 #
 # After each mta-sts-host run, bench/socket-floor.sh measures row a)'s floor over real sockets (a minimal C
@@ -100,6 +101,8 @@ OPTS=(-n "$N" -r 1 -t "$SECS" -H "$HOLD" -T "$TESTS" -p "$PORT" -w "$WORK")
 # connection); the same limit here keeps wrk and h2load on their connections for both servers.
 CUSTOM=("$BIN" serve --listen '{host}:{port}' --certs '{certs}' --policies '{domains}' --workers 1
         --max-requests-per-connection 1000000)
+read -r -a EXTRA_ARGS <<< "${BENCH_SERVER_ARGS:-}"
+CUSTOM+=("${EXTRA_ARGS[@]}")
 # serve refuses to run as root without --allow-root (binaries from before that flag do not know it)
 SERVE_HELP=$("$BIN" serve --help 2>&1 || true)   # not piped into grep -q: SIGPIPE + pipefail would hide a match
 if [ "$(id -u)" = 0 ] && [[ "$SERVE_HELP" == *--allow-root* ]]; then CUSTOM+=(--allow-root); fi
