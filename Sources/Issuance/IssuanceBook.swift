@@ -24,6 +24,10 @@ public struct IssuanceBook: Sendable {
         public var inFlight = false
         /// In 0..<1, fixed per name: where in the jitter span its renewals fall.
         public var jitter: Double
+        /// The CA's suggested renewal window (RFC 9773) for `certificate`, once asked.
+        public var window: RenewalSchedule.Window?
+        /// The certificate the CA was last asked about, so each certificate is asked about once.
+        public var windowAskedFor: Validity?
     }
 
     public private(set) var entries: [String: Entry] = [:]
@@ -46,6 +50,7 @@ public struct IssuanceBook: Sendable {
                 entry.domain = domain
                 if certificate != entry.certificate {
                     entry.certificate = certificate
+                    entry.window = nil
                     if !entry.inFlight && entry.failures == 0 {
                         entry.nextAttempt = Self.nextAttempt(for: certificate, jitter: entry.jitter, now: now)
                     }
@@ -80,7 +85,34 @@ public struct IssuanceBook: Sendable {
         entry.failures = 0
         entry.lastError = nil
         entry.certificate = certificate
+        entry.window = nil
         entry.nextAttempt = Self.nextAttempt(for: certificate, jitter: entry.jitter, now: now)
+        entries[host] = entry
+    }
+
+    /// Names whose current certificate the CA has not been asked about yet (ACME Renewal Information); they are
+    /// marked asked, with the certificate the answer will be about.
+    public mutating func takeRenewalInfoQueries() -> [(host: String, certificate: Validity)] {
+        let due = entries.compactMap { host, entry -> (host: String, certificate: Validity)? in
+            guard let certificate = entry.certificate, entry.windowAskedFor != certificate, !entry.inFlight else {
+                return nil
+            }
+            return (host, certificate)
+        }.sorted { $0.host < $1.host }
+        for query in due { entries[query.host]?.windowAskedFor = query.certificate }
+        return due
+    }
+
+    /// The CA's suggested window for `certificate`: renewal moves earlier if the window starts sooner. Ignored
+    /// when the name has another certificate by now, or is failing (its back-off stands).
+    public mutating func suggested(_ window: RenewalSchedule.Window, host: String, for certificate: Validity) {
+        guard var entry = entries[host], entry.certificate == certificate else { return }
+        entry.window = window
+        if !entry.inFlight && entry.failures == 0 {
+            entry.nextAttempt = RenewalSchedule.renewalTime(notBefore: certificate.notBefore,
+                                                            notAfter: certificate.notAfter,
+                                                            jitter: entry.jitter, window: window)
+        }
         entries[host] = entry
     }
 

@@ -2,6 +2,7 @@ import ACME
 import Catalog
 import CoreMetrics
 import Dispatch
+import FileSystem
 import Glibc
 import Logging
 import Resolver
@@ -68,6 +69,16 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
 
     private func wake() {
         let now = Self.now()
+        for query in book.takeRenewalInfoQueries() {
+            orders.async { [self] in
+                guard let window = renewalWindow(query.host) else { return }
+                queue.async { [self] in
+                    book.suggested(window, host: query.host, for: query.certificate)
+                    publish()
+                    schedule()
+                }
+            }
+        }
         for host in book.takeDue(now: now) {
             let domain = book.entries[host]?.domain ?? host
             orders.async { [self] in
@@ -141,6 +152,23 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
         publish()
         statusChanged()
         wake()
+    }
+
+    /// The CA's suggested renewal window for the certificate installed for `host`, if the CA offers renewal
+    /// information (RFC 9773; Let's Encrypt does, pebble 2.4 does not). Asked once per certificate: a failure
+    /// leaves the schedule as it was.
+    private func renewalWindow(_ host: String) -> RenewalSchedule.Window? {
+        let path = joinPath(joinPath(settings.certificatesDirectory, host), "fullchain.pem")
+        do {
+            let contents = try readFile(path, limit: 1 << 20)
+            guard let window = try registeredClient().renewalInfo(certificatePEM: String(decoding: contents.bytes, as: UTF8.self))
+            else { return nil }
+            logger.info("acme \(host): the CA suggests renewing between \(window.start) and \(window.end) (Unix time)")
+            return RenewalSchedule.Window(start: window.start, end: window.end)
+        } catch {
+            logger.info("acme \(host): no renewal information: \(error)")
+            return nil
+        }
     }
 
     /// The client, with its account registered (once per process, or again after the CA lost it). Orders wait

@@ -87,4 +87,23 @@ struct IssuanceBookTests {
                   jitter: { _ in 0 })
         #expect(book.entries["mta-sts.a.test"]?.nextAttempt == 280)
     }
+
+    @Test func eachIssuedCertificateIsAskedAboutOnceAndAnEarlierWindowMovesItsRenewal() {
+        var book = IssuanceBook(maxInFlight: 4)
+        let certificate = IssuanceBook.Validity(notBefore: 0, notAfter: 90 * 86_400)
+        book.want(["mta-sts.a.test": "a.test", "mta-sts.b.test": "b.test"], issued: ["mta-sts.a.test": certificate],
+                  now: 100, jitter: { _ in 0 })
+        let queries = book.takeRenewalInfoQueries()
+        #expect(queries.map(\.host) == ["mta-sts.a.test"])
+        #expect(book.takeRenewalInfoQueries().isEmpty)
+        #expect(book.entries["mta-sts.a.test"]?.nextAttempt == 60 * 86_400)
+        book.suggested(.init(start: 10 * 86_400, end: 10 * 86_400), host: "mta-sts.a.test", for: certificate)
+        #expect(book.entries["mta-sts.a.test"]?.nextAttempt == 10 * 86_400)
+        // An answer about a certificate replaced meanwhile changes nothing.
+        let renewed = IssuanceBook.Validity(notBefore: 86_400, notAfter: 91 * 86_400)
+        book.want(["mta-sts.a.test": "a.test"], issued: ["mta-sts.a.test": renewed], now: 200, jitter: { _ in 0 })
+        book.suggested(.init(start: 5 * 86_400, end: 5 * 86_400), host: "mta-sts.a.test", for: certificate)
+        #expect(book.entries["mta-sts.a.test"]?.nextAttempt == 61 * 86_400)
+        #expect(book.takeRenewalInfoQueries().map(\.certificate) == [renewed])
+    }
 }
