@@ -18,6 +18,9 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
     private let logger: Logger
     private let queue = DispatchQueue(label: "mta-sts-host.acme")
     private let orders = DispatchQueue(label: "mta-sts-host.acme-orders", attributes: .concurrent)
+    /// Renewal information is asked one certificate at a time: a restart with thousands of certificates must not
+    /// start thousands of threads, and the answers are needed days ahead, not now.
+    private let renewalInfoQueries = DispatchQueue(label: "mta-sts-host.acme-renewal-info")
     private var book: IssuanceBook
     /// Made and registered at the first order; shared by every order (its requests take turns on one connection).
     private let registration = Mutex<ACMEClient?>(nil)
@@ -70,7 +73,7 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
     private func wake() {
         let now = Self.now()
         for query in book.takeRenewalInfoQueries() {
-            orders.async { [self] in
+            renewalInfoQueries.async { [self] in
                 guard let window = renewalWindow(query.host) else { return }
                 queue.async { [self] in
                     book.suggested(window, host: query.host, for: query.certificate)
