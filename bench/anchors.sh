@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Source: copied verbatim from /work/shared/bench/anchors.sh (shared bench folder; README-anchors.md, results-anchors-2026-11-29.md), only this line added.
+# Source: copied verbatim from /work/shared/bench/anchors.sh (shared bench folder; README-anchors.md, results-anchors-2026-11-29.md); added here: this line and test s.
 # anchors.sh - performance anchors for an MTA-STS policy-hosting HTTPS server.
 #
 # The server under test serves https://mta-sts.<domain>/.well-known/mta-sts.txt
@@ -16,12 +16,13 @@
 #   -r RUNS    repetitions of each load test (default 3; report median/min/max)
 #   -t SECS    duration of each load run (default 10)
 #   -H CONNS   idle TLS connections held for the memory test (default 2000)
-#   -T LIST    tests to run, comma list of: a,ab,rsa,b,c,d,e (default all)
+#   -T LIST    tests to run, comma list of: a,ab,rsa,b,c,d,e,s (default all)
 #   -w DIR     work dir for certs/configs/logs (default /tmp/mta-sts-anchors)
 #   -o FILE    also append the markdown result section to FILE
 #
 # Environment: SERVER_CPU=1 CLIENT_CPU=0 (taskset pinning), NGINX_WORKERS=1,
 #   AB_C=50 WRK_C=50 H2_C=10 H2_M=32 (client concurrency), HOLD_SECS=6,
+#   SILENT_CONNS=5000 (test s),
 #   STARTUP_TIMEOUT=120, WARMUP_SECS=2, QUIET_PCT=25 QUIET_WAIT=30 (before each
 #   run, wait up to QUIET_WAIT s for other processes to use < QUIET_PCT % of
 #   one core; every run reports the CPU used by other processes meanwhile).
@@ -41,6 +42,11 @@
 #       and while CONNS idle keep-alive TLS connections are held open.
 #   e   openssl speed ecdsap256 ecdhx25519 rsa2048 on SERVER_CPU -> crypto
 #       ceiling for full handshakes per core.
+#   s   memory of silent connections: on a freshly started server, SILENT_CONNS
+#       TCP connections that never send a byte (port scanners, stalled
+#       clients); RSS delta of the server process tree, measured once the
+#       server has accepted them all (its socket count in /proc/PID/fd), divided
+#       by the number accepted.
 #   Every load result also reports server CPU% (from /proc utime+stime of the
 #   server process tree), server CPU-us per request, client CPU%, CPU% used
 #   by other processes, and TCP connections opened (delta of PassiveOpens in
@@ -77,7 +83,7 @@ SERVER="${1:-}"
 case "$SERVER" in nginx|caddy|custom) shift ;; -h|--help|"") awk 'NR>1 && /^#/{sub(/^# ?/,""); print; next} NR>1{exit}' "$0"; exit 0 ;;
   *) echo "unknown server '$SERVER' (nginx|caddy|custom)" >&2; exit 2 ;; esac
 
-N=3; PORT=8443; RUNS=3; DUR=10; HOLD=2000; TESTS="a,ab,rsa,b,c,d,e"
+N=3; PORT=8443; RUNS=3; DUR=10; HOLD=2000; TESTS="a,ab,rsa,b,c,d,e,s"
 WORK=/tmp/mta-sts-anchors; OUTMD=""
 CUSTOM_CMD=()
 while [ $# -gt 0 ]; do
@@ -100,7 +106,7 @@ BIND=127.0.0.1                          # never change: loopback only
 SERVER_CPU="${SERVER_CPU:-1}"; CLIENT_CPU="${CLIENT_CPU:-0}"
 NGINX_WORKERS="${NGINX_WORKERS:-1}"
 AB_C="${AB_C:-50}"; WRK_C="${WRK_C:-50}"; H2_C="${H2_C:-10}"; H2_M="${H2_M:-32}"
-HOLD_SECS="${HOLD_SECS:-6}"; STARTUP_TIMEOUT="${STARTUP_TIMEOUT:-120}"; WARMUP_SECS="${WARMUP_SECS:-2}"
+HOLD_SECS="${HOLD_SECS:-6}"; SILENT_CONNS="${SILENT_CONNS:-5000}"; STARTUP_TIMEOUT="${STARTUP_TIMEOUT:-120}"; WARMUP_SECS="${WARMUP_SECS:-2}"
 PY="$(command -v /usr/bin/python3 || command -v python3)"
 has() { case ",$TESTS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 log() { printf '[anchors %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -164,6 +170,7 @@ cpu_ticks() {  # utime+stime of the tree, in clock ticks
 }
 rss_kb() { local t=0 p v; for p in $(tree_pids "$1"); do v=$(awk '/^VmRSS:/{print $2}' "/proc/$p/status" 2>/dev/null); t=$((t+${v:-0})); done; echo $t; }
 pss_kb() { local t=0 p v; for p in $(tree_pids "$1"); do v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null); t=$((t+${v:-0})); done; echo $t; }
+socket_fds() { local t=0 p; for p in $(tree_pids "$1"); do t=$((t + $(find "/proc/$p/fd" -lname 'socket:*' 2>/dev/null | wc -l))); done; echo $t; }
 passive_opens() { awk '/^Tcp:/{ if(!h){for(i=1;i<=NF;i++) if($i=="PassiveOpens") c=i; h=1} else print $c }' /proc/net/snmp; }
 HZ=$(getconf CLK_TCK)
 busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }   # all CPUs, user..steal
@@ -495,6 +502,48 @@ mem_test() {
   log "hold: $HOLD_INFO ; established=$HOLD_ESTAB RSS ${before_rss}->${HOLD_RSS} kB (PSS ${before_pss}->${HOLD_PSS}) = ${HOLD_PER_CONN} kB/conn; server CPU for opening: $(awk -v c=$cpu -v hz=$HZ 'BEGIN{printf "%.2f", c/hz}') s"
 }
 
+# ---------------------------------------------------------------- s) silent TCP connections
+write_silent_holder() {
+  cat > "$RUN/silent_conns.py" <<'EOF'
+import selectors, socket, sys, time
+addr, port, count, hold, status = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+sel, conns, fails = selectors.DefaultSelector(), [], 0
+t0 = time.time()
+for i in range(count):                 # in batches of 250, so that no listen backlog overflows
+    s = socket.socket(); s.setblocking(False); s.connect_ex((addr, port))
+    sel.register(s, selectors.EVENT_WRITE); conns.append(s)
+    if i % 250 == 249 or i == count - 1:
+        while sel.get_map():
+            ready = sel.select(10)
+            if not ready: break
+            for key, _ in ready:
+                sel.unregister(key.fileobj)
+                if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR): fails += 1
+        for key in list(sel.get_map().values()): sel.unregister(key.fileobj); fails += 1
+with open(status, "w") as f: f.write(f"READY ok={count - fails} fail={fails} open_s={time.time() - t0:.2f}\n")
+time.sleep(hold)                       # not one byte sent; closed on exit
+EOF
+}
+silent_test() {  # on a freshly started server: no earlier test's freed memory to reuse
+  start_server
+  sleep 1
+  write_silent_holder
+  local st="$RUN/silent.status"; rm -f "$st"
+  local before_rss fds0 fds=0 i pid; before_rss=$(rss_kb "$SERVER_PID"); fds0=$(socket_fds "$SERVER_PID")
+  taskset -c "$CLIENT_CPU" timeout -k 5 60 "$PY" "$RUN/silent_conns.py" "$BIND" "$PORT" "$SILENT_CONNS" 30 "$st" >"$RUN/silent.out" 2>&1 &
+  pid=$!
+  for i in $(seq 1 300); do grep -q READY "$st" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # A deferred accept (TCP_DEFER_ACCEPT) takes a connection in only after a SYN-ACK retransmission (1-3 s);
+  # measured as soon as all are in, well before a 10 s handshake timeout closes them.
+  for i in $(seq 1 80); do fds=$(( $(socket_fds "$SERVER_PID") - fds0 )); [ "$fds" -ge "$SILENT_CONNS" ] && break; sleep 0.1; done
+  SILENT_RSS=$(rss_kb "$SERVER_PID"); SILENT_ACCEPTED=$fds
+  SILENT_INFO=$(head -1 "$st" 2>/dev/null || echo "no status")
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  SILENT_PER_CONN=$(awk -v a="$before_rss" -v b="$SILENT_RSS" -v n="$SILENT_ACCEPTED" 'BEGIN{ if(n>0) printf "%.2f", (b-a)/n; else print "n/a"}')
+  log "silent: $SILENT_INFO ; accepted=$SILENT_ACCEPTED RSS ${before_rss}->${SILENT_RSS} kB = ${SILENT_PER_CONN} kB/conn"
+  stop_server
+}
+
 # ---------------------------------------------------------------- e) crypto ceiling
 speed_test() {
   log "openssl speed -seconds 3 ecdsap256 ecdhx25519 rsa2048 on CPU $SERVER_CPU"
@@ -768,10 +817,12 @@ stop_server
 
 SIGN=""; HS_MAX=""
 if has e; then speed_test; fi
+SILENT_RSS=""; SILENT_PER_CONN=""; SILENT_ACCEPTED=""; SILENT_INFO=""
+if has s; then silent_test; fi
 
 # ---------------------------------------------------------------- report
 VERSION=$(case "$SERVER" in nginx) nginx -v 2>&1 | sed 's/.*: //' ;; caddy) echo "caddy $(caddy version)" ;; custom) echo "custom: ${CUSTOM_EFFECTIVE:-}" ;; esac)
-export SERVER N RUNS DUR TSV VERSION READY_S IDLE_RSS IDLE_PSS IDLE_NPROC HOLD HOLD_RSS HOLD_PSS HOLD_PER_CONN HOLD_INFO HOLD_ESTAB AFTER_RSS AFTER_PSS \
+export SERVER N RUNS DUR TSV VERSION READY_S IDLE_RSS IDLE_PSS IDLE_NPROC HOLD HOLD_RSS HOLD_PSS HOLD_PER_CONN HOLD_INFO HOLD_ESTAB AFTER_RSS AFTER_PSS SILENT_RSS SILENT_PER_CONN SILENT_ACCEPTED SILENT_INFO \
   SIGN VERIFY X25519 RSIGN RVERIFY HS_MAX HS_MAX_RSA HS_CLIENT CHECKS VERIFY_AB CMD_A CMD_AB CMD_RSA CMD_B CMD_C SERVER_CPU CLIENT_CPU TARGET NGINX_WORKERS
 REPORT="$RUN/report.md"
 "$PY" - > "$REPORT" <<'EOF'
@@ -816,6 +867,9 @@ if e("IDLE_RSS"):
         print(f"| after the load runs | {mb(e('AFTER_RSS'))} | {mb(e('AFTER_PSS'))} |")
     print()
     if e("HOLD_INFO"): print(f"hold client: `{e('HOLD_INFO')}`\n")
+if e("SILENT_RSS"):
+    print(f"silent TCP connections (test s, fresh server): {e('SILENT_ACCEPTED')} accepted, RSS {int(e('SILENT_RSS'))/1024:.1f} MiB, "
+          f"**{e('SILENT_PER_CONN')} KiB per connection**; client: `{e('SILENT_INFO')}`\n")
 if e("SIGN"):
     print(f"openssl speed (1 core, CPU {e('SERVER_CPU')}): ECDSA P-256 sign {float(e('SIGN')):,.0f}/s, verify {float(e('VERIFY')):,.0f}/s; X25519 {float(e('X25519')):,.0f} op/s; RSA-2048 sign {float(e('RSIGN')):,.0f}/s, verify {float(e('RVERIFY')):,.0f}/s.  ")
     print(f"Crypto ceiling per core, server side (1 sign + 1 X25519 keygen + 1 derive): **ECDSA-P256 {int(e('HS_MAX')):,} handshakes/s**, RSA-2048 {int(e('HS_MAX_RSA')):,}/s; "

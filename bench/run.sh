@@ -17,7 +17,8 @@
 #   BENCH_RUNS   repetitions of each load test [3] (-r; medians are reported)
 #   BENCH_SECS   seconds per load run [10]         (-t)
 #   BENCH_HOLD   idle TLS connections held in test d [2000] (-H)
-#   BENCH_TESTS  anchors.sh tests [a,rsa,b,c,d,e] (c: HTTP/2 with h2load)
+#   BENCH_TESTS  anchors.sh tests [a,rsa,b,c,d,e,s] (c: HTTP/2 with h2load; s: silent TCP connections)
+#   BENCH_SILENT silent TCP connections opened in test s [5000] (anchors.sh SILENT_CONNS)
 #   BENCH_PORT   loopback port [18443] (8443 is what `make run` uses)
 #   BENCH_WORK   anchors.sh work dir, keeps the test PKI between runs [bench/out/work]
 #   BENCH_OUT    output dir [bench/out/<UTC timestamp>]
@@ -49,7 +50,8 @@ N="${BENCH_N:-1000}"
 RUNS="${BENCH_RUNS:-3}"
 SECS="${BENCH_SECS:-10}"
 HOLD="${BENCH_HOLD:-2000}"
-TESTS="${BENCH_TESTS:-a,rsa,b,c,d,e}"
+TESTS="${BENCH_TESTS:-a,rsa,b,c,d,e,s}"
+export SILENT_CONNS="${BENCH_SILENT:-5000}"
 PORT="${BENCH_PORT:-18443}"
 WORK="${BENCH_WORK:-$ROOT/bench/out/work}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -212,6 +214,8 @@ def memory(d):
     if hold:
         m["hold_info"], m["estab"], m["per_conn"] = hold[0], int(hold[1]), num(hold[6])
         m["hold_rss"] = int(hold[3])
+    silent = logval(d, r"silent: .*? ; accepted=(\d+) RSS (\d+)->(\d+) kB = ([0-9.]+|n/a) kB/conn")
+    if silent: m["silent_accepted"], m["silent_per_conn"] = int(silent[0]), num(silent[3])
     r = re.search(r"startup to first 200: ([0-9.]+) s", d["report"])
     ready = r.group(1) if r else logval(d, r"ready in ([0-9.]+)s")
     m["ready"] = num(ready) if ready else None
@@ -236,8 +240,8 @@ def median_of(values):
 def memory_median(runs):
     # one memory reading per run: the median of each figure; the hold client's line from the last run
     per_run = [memory(d) for d in runs]
-    m = {k: median_of([r.get(k) for r in per_run]) for k in ("idle_rss", "idle_pss", "per_conn", "hold_rss", "ready")}
-    for k in ("nproc", "estab", "hold_info"):
+    m = {k: median_of([r.get(k) for r in per_run]) for k in ("idle_rss", "idle_pss", "per_conn", "hold_rss", "ready", "silent_per_conn")}
+    for k in ("nproc", "estab", "hold_info", "silent_accepted"):
         found = [r[k] for r in per_run if k in r]
         if found: m[k] = found[-1]
     m["ready_all"] = [r.get("ready") for r in per_run]
@@ -274,6 +278,9 @@ if "d" in e("TESTS").split(",") or M["nginx"].get("idle_rss"):
 if "d" in e("TESTS").split(","):
     est = [M[lab].get("estab", "?") for lab, _ in SERVERS]
     mrow(f"d) RSS per idle keep-alive TLS connection, KiB ({e('HOLD')} held; established: nginx {est[0]}, ours {est[1]})", "per_conn", lambda v: f"{v:.1f}")
+if "s" in e("TESTS").split(","):
+    acc = [M[lab].get("silent_accepted", "?") for lab, _ in SERVERS]
+    mrow(f"s) silent TCP connections: RSS per connection, KiB ({e('SILENT_CONNS')} opened, nothing sent; accepted: nginx {acc[0]}, ours {acc[1]})", "silent_per_conn", lambda v: f"{v:.2f}")
 mrow("start-up to first 200, s", "ready", lambda v: f"{v:.2f}")
 if "e" in e("TESTS").split(","):
     cv = [C[lab][0] for lab, _ in SERVERS]

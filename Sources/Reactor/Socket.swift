@@ -31,10 +31,21 @@ public struct Socket: Sendable {
         }
     }
 
+    /// Whether input is there, without consuming it: `.done(1)` when there is, `.closed` when the peer closed.
+    public func peek() -> SocketIOResult {
+        var byte: UInt8 = 0
+        while true {
+            let count = recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            if count > 0 { return .done(count) }
+            if count == 0 { return .closed }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .failed(SystemError("recv"))
+        }
+    }
+
     /// Whether unread bytes wait in the socket, without consuming them (closing it now would send a reset).
     public var hasPendingInput: Bool {
-        var byte: UInt8 = 0
-        return recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+        if case .done = peek() { true } else { false }
     }
 
     /// Sends our FIN and keeps reading (a lingering close).

@@ -6,7 +6,8 @@ import TLS
 /// One client connection on one event loop: the I/O shell around `ConnectionStateMachine`, which decides. It reports
 /// each event (readiness, a handshake step, a read or write result, a timeout, a drain) to the machine and performs
 /// the action returned: TLS through OpenSSL, the protocol exchange (HTTP/1.1 or HTTP/2, by ALPN), the socket.
-/// All methods run on the worker's queue.
+/// TLS is set up when the client's first bytes arrive, not at accept: a connection that sends nothing costs this
+/// object and its socket only. All methods run on the worker's queue.
 final class Connection: SocketEventHandler {
     typealias Action = ConnectionStateMachine.Action
 
@@ -14,7 +15,8 @@ final class Connection: SocketEventHandler {
     // connections are 2,000 of them.
     /// The worker owns its connections and closes them all before it goes.
     private unowned(unsafe) let worker: Worker
-    private let tls: TLSConnection
+    /// Made when the first bytes arrive (`beginHandshake`); set from then on.
+    private var tls: TLSConnection?
     /// Set once the handshake completes.
     private var exchange: ProtocolExchange?
     /// Response bytes the socket has not taken yet.
@@ -29,12 +31,8 @@ final class Connection: SocketEventHandler {
     /// coarse monotonic milliseconds.
     var deadline: Int { machine.deadline }
 
-    /// Nil when OpenSSL cannot set up the connection (out of memory); the socket is then the caller's to close.
-    init?(descriptor: Int32, worker: Worker, catalog: Catalog) {
+    init(descriptor: Int32, worker: Worker) {
         self.worker = worker
-        guard let tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor,
-                                      selection: catalog.selection) else { return nil }
-        self.tls = tls
         sources = SocketSources(descriptor: descriptor, poller: worker.poller)
         machine = ConnectionStateMachine(now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts)
         sources.register(handler: self)
@@ -42,9 +40,9 @@ final class Connection: SocketEventHandler {
 
     // MARK: events
 
-    /// The ClientHello is usually there already (TCP_DEFER_ACCEPT): answering it now saves a trip through the poller.
+    /// Just accepted: the ClientHello is usually there already (TCP_DEFER_ACCEPT), see `ConnectionStateMachine.readable`.
     func start() {
-        continueHandshake()
+        perform(machine.readable())
     }
 
     func socketReadable() {
@@ -76,6 +74,10 @@ final class Connection: SocketEventHandler {
         switch action {
         case .none, .continueReading:
             break
+        case .checkFirstBytes:
+            perform(machine.firstBytesChecked(peekFirstBytes()))
+        case .beginHandshake:
+            beginHandshake()
         case .continueHandshake:
             continueHandshake()
         case .startExchange:
@@ -121,7 +123,19 @@ final class Connection: SocketEventHandler {
 
     // MARK: TLS
 
+    /// With the worker's current TLS context and catalog: a connection that has sent nothing has not started yet.
+    private func beginHandshake() {
+        guard let tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor,
+                                      selection: worker.catalog.selection) else {
+            return perform(machine.tlsSetupFailed())
+        }
+        self.tls = tls
+        continueHandshake()
+    }
+
     private func continueHandshake() {
+        // Set by `beginHandshake`, which the machine orders before any handshake step.
+        guard let tls else { return }
         let result = tls.handshake()
         let refusal: String? = if case .failed = result { tls.refusal } else { nil }
         perform(machine.handshakeStepped(result, refusal: refusal, answeredChallenge: tls.isChallenge,
@@ -129,7 +143,8 @@ final class Connection: SocketEventHandler {
     }
 
     private func startExchange() {
-        let exchange = makeExchange()
+        guard let tls else { return }
+        let exchange = makeExchange(alpnProtocol: tls.alpnProtocol)
         self.exchange = exchange
         worker.handshakeCompleted(tls)
         // HTTP/2 speaks first (SETTINGS); an HTTP/1.1 request often arrived with the client's Finished.
@@ -138,8 +153,8 @@ final class Connection: SocketEventHandler {
         if flushOutput() { readInput() }
     }
 
-    private func makeExchange() -> ProtocolExchange {
-        if tls.alpnProtocol == "h2" {
+    private func makeExchange(alpnProtocol: String?) -> ProtocolExchange {
+        if alpnProtocol == "h2" {
             var settings = worker.configuration.http2
             settings.maxStreamsPerConnection = worker.configuration.maxRequestsPerConnection
             return .http2(HTTP2Exchange(settings: settings))
@@ -150,12 +165,12 @@ final class Connection: SocketEventHandler {
     /// What the exchange needs for one call: the worker's current snapshot, so a reload reaches requests on
     /// connections already open.
     private func exchangeContext() -> ExchangeContext {
-        ExchangeContext(catalog: worker.catalog, serverName: tls.sentServerName, date: worker.date.current(),
+        ExchangeContext(catalog: worker.catalog, serverName: tls?.sentServerName, date: worker.date.current(),
                         isDraining: worker.isDraining, maxRequests: worker.configuration.maxRequestsPerConnection)
     }
 
     private func reportEvents() {
-        if !worker.exchangeEvents.isEmpty { worker.reportExchangeEvents(host: tls.host) }
+        if !worker.exchangeEvents.isEmpty { worker.reportExchangeEvents(host: tls?.host) }
     }
 
     // MARK: data
@@ -164,7 +179,7 @@ final class Connection: SocketEventHandler {
     private func readInput() {
         let buffer = worker.readBuffer
         for _ in 0..<64 {
-            guard machine.state == .open, let exchange, output.isEmpty, !exchange.isFinished else { return }
+            guard machine.state == .open, let tls, let exchange, output.isEmpty, !exchange.isFinished else { return }
             let result = tls.read(into: buffer)
             guard case .done(let count) = result else { return perform(machine.readStopped(result)) }
             exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), context: exchangeContext(),
@@ -178,7 +193,7 @@ final class Connection: SocketEventHandler {
 
     /// Writes all pending output; true when the connection carries on reading.
     private func flushOutput() -> Bool {
-        guard let exchange else { return false }
+        guard let tls, let exchange else { return false }
         if outputSent < output.count, machine.shouldHoldLastSegments(exchangeFinished: exchange.isFinished) {
             sources.socket.holdPartialSegments()
         }
@@ -214,8 +229,9 @@ final class Connection: SocketEventHandler {
     /// close_notify, then either close at once or half-close and linger (the machine decides, see `closeNotifySent`).
     private func sendCloseNotify() {
         // Looked at before our close_notify goes out, which a quick client answers with its own.
-        let quiet = exchange?.endedAfterWholeInput == true && !tls.hasBufferedInput && !sources.socket.hasPendingInput
-        tls.shutdown()
+        let quiet = exchange?.endedAfterWholeInput == true && tls?.hasBufferedInput == false
+            && !sources.socket.hasPendingInput
+        tls?.shutdown()
         perform(machine.closeNotifySent(quiet: quiet, now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
     }
 
@@ -227,6 +243,15 @@ final class Connection: SocketEventHandler {
             case .wouldBlock: return
             case .closed, .failed: return perform(machine.peerClosed())
             }
+        }
+    }
+
+    /// Whether the client has sent anything yet, without consuming it.
+    private func peekFirstBytes() -> ConnectionStateMachine.FirstBytes {
+        switch sources.socket.peek() {
+        case .done: .arrived
+        case .wouldBlock: .notYet
+        case .closed, .failed: .peerClosed
         }
     }
 

@@ -22,19 +22,33 @@ struct ConnectionTimeouts {
     }
 }
 
-/// The decisions of one connection's life, without I/O: TLS handshake, then requests (HTTP/1.1 or HTTP/2), then a
-/// graceful close (close_notify, and either an immediate close or a half-close and a short linger).
+/// The decisions of one connection's life, without I/O: the client's first bytes, the TLS handshake, then requests
+/// (HTTP/1.1 or HTTP/2), then a graceful close (close_notify, and either an immediate close or a half-close and a
+/// short linger).
 ///
 /// `Connection` is the shell: it reports what happened (a handshake step, a read, a write that blocked or
 /// completed, a timeout, a drain) and performs the action returned. The machine owns the state, the deadline of the
 /// current phase, back-pressure (output the client has not taken stops reading) and the cork on the last segments.
 /// Stored inline in the connection: keep it small (the connection packs into 88 bytes).
 struct ConnectionStateMachine {
-    enum State: UInt8 { case handshaking, open, lingering, closed }
+    enum State: UInt8 {
+        /// Accepted, nothing received yet: no TLS state exists, so a silent connection costs only its socket and
+        /// the `Connection` object.
+        case awaitingFirstBytes
+        case handshaking, open, lingering, closed
+    }
+
+    /// What a look at the socket (without reading) found while awaiting the first bytes.
+    enum FirstBytes: Equatable { case arrived, notYet, peerClosed }
 
     /// What the shell does next.
     enum Action: Equatable {
         case none
+        /// Look whether the client has sent anything, without reading it, then report `firstBytesChecked`.
+        case checkFirstBytes
+        /// The first bytes are here: set up TLS (the SSL object) and drive the handshake; report `tlsSetupFailed`
+        /// if it cannot be set up.
+        case beginHandshake
         /// Drive the TLS handshake (again).
         case continueHandshake
         /// The handshake completed: count it, start the exchange (by ALPN), send what it says first, then read.
@@ -66,7 +80,7 @@ struct ConnectionStateMachine {
     }
 
     private(set) var deadline: Int
-    private(set) var state = State.handshaking
+    private(set) var state = State.awaitingFirstBytes
     /// A request was partly received when the output was last flushed (its head timeout is already running).
     private var wasMidRequest = false
     /// Output is waiting for the socket to take it.
@@ -74,14 +88,18 @@ struct ConnectionStateMachine {
     /// Set once the last output is on its way (TCP_CORK).
     private(set) var holdsLastSegments = false
 
+    /// The handshake timeout runs from the accept: waiting for the first bytes is part of it.
     init(now: Int, timeouts: ConnectionTimeouts) {
         deadline = now + timeouts.handshake
     }
 
     // MARK: socket events
 
+    /// The socket is readable, or was just accepted (TCP_DEFER_ACCEPT: the ClientHello is usually there already,
+    /// and looking at once saves a trip through the poller).
     func readable() -> Action {
         switch state {
+        case .awaitingFirstBytes: .checkFirstBytes
         case .handshaking: .continueHandshake
         case .open: .read
         case .lingering: .discard
@@ -96,8 +114,30 @@ struct ConnectionStateMachine {
         case .open:
             isWriteBlocked = false
             return .flushThenResumeReading
-        case .lingering, .closed: return .none
+        case .awaitingFirstBytes, .lingering, .closed: return .none
         }
+    }
+
+    // MARK: first bytes
+
+    /// What `checkFirstBytes` found. Readiness without bytes (a spurious wake-up) goes on waiting; a peer that closes
+    /// or resets before sending anything is closed without TLS ever being set up, and not counted as a handshake.
+    mutating func firstBytesChecked(_ found: FirstBytes) -> Action {
+        guard state == .awaitingFirstBytes else { return .none }
+        switch found {
+        case .arrived:
+            state = .handshaking
+            return .beginHandshake
+        case .notYet: return .none
+        case .peerClosed: return close()
+        }
+    }
+
+    /// OpenSSL could not set up this connection (out of memory): counted, then closed; the others go on.
+    mutating func tlsSetupFailed() -> Action {
+        guard state == .handshaking else { return .none }
+        _ = close()
+        return .failHandshake("tls_setup")
     }
 
     // MARK: TLS
@@ -185,7 +225,7 @@ struct ConnectionStateMachine {
     /// `deadline` has passed (the worker's sweep).
     mutating func timedOut() -> Action {
         switch state {
-        case .handshaking:
+        case .awaitingFirstBytes, .handshaking:
             _ = close()
             return .failHandshake("timeout")
         case .open where isWriteBlocked:

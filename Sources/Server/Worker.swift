@@ -102,13 +102,9 @@ final class Worker: @unchecked Sendable {
                 return
             }
         }
-        guard let connection = Connection(descriptor: socket.descriptor, worker: self, catalog: catalog) else {
-            // OpenSSL could not make this connection's SSL object: it is closed and counted, the others go on.
-            handshakeFailed(reason: "tls_setup")
-            if let clientAddress { clientLimiter?.release(clientAddress) }
-            socket.close()
-            return
-        }
+        // TLS is set up when the client's first bytes arrive (at once when they came with the accept); a failure
+        // then is counted as a `tls_setup` handshake failure and closes that connection only.
+        let connection = Connection(descriptor: socket.descriptor, worker: self)
         connections.insert(connection, address: clientAddress)
         heapTrim.opened(openConnections: connections.count)
         metrics.openConnections.increment()

@@ -11,9 +11,16 @@ struct ConnectionStateMachineTests {
     /// Runs one mutating step (a mutating call cannot sit inside #expect itself).
     func step<T>(_ machine: inout Machine, _ body: (inout Machine) -> T) -> T { body(&machine) }
 
+    /// A machine accepted at `now` whose client's first bytes have arrived.
+    func handshaking(acceptedAt now: Int = 0) -> Machine {
+        var machine = Machine(now: now, timeouts: timeouts)
+        #expect(step(&machine) { $0.firstBytesChecked(.arrived) } == .beginHandshake)
+        return machine
+    }
+
     /// A machine whose handshake completed at `now`.
     func open(at now: Int = 1_000) -> Machine {
-        var machine = Machine(now: 0, timeouts: timeouts)
+        var machine = handshaking()
         #expect(step(&machine) { $0.handshakeStepped(.done(0), refusal: nil, now: now, timeouts: timeouts) } == .startExchange)
         return machine
     }
@@ -25,10 +32,63 @@ struct ConnectionStateMachineTests {
         return machine
     }
 
+    // MARK: first bytes
+
+    @Test func anAcceptedConnectionLooksForItsFirstBytesWithinTheHandshakeTimeout() {
+        var machine = Machine(now: 500, timeouts: timeouts)
+        #expect(machine.state == .awaitingFirstBytes)
+        #expect(machine.deadline == 10_500)
+        #expect(machine.readable() == .checkFirstBytes)
+        #expect(step(&machine) { $0.writable() } == .none)
+        #expect(machine.drain() == .none)
+    }
+
+    @Test func firstBytesBeginTheHandshakeKeepingTheDeadline() {
+        let machine = handshaking(acceptedAt: 500)
+        #expect(machine.state == .handshaking)
+        #expect(machine.deadline == 10_500)
+    }
+
+    @Test func noBytesYetKeepsWaiting() {
+        var machine = Machine(now: 0, timeouts: timeouts)
+        #expect(step(&machine) { $0.firstBytesChecked(.notYet) } == .none)
+        #expect(machine.state == .awaitingFirstBytes)
+        #expect(machine.readable() == .checkFirstBytes)
+        #expect(step(&machine) { $0.firstBytesChecked(.arrived) } == .beginHandshake)
+    }
+
+    @Test func peerClosingBeforeSendingAnythingClosesWithoutTLS() {
+        var machine = Machine(now: 0, timeouts: timeouts)
+        #expect(step(&machine) { $0.firstBytesChecked(.peerClosed) } == .close)
+        #expect(machine.state == .closed)
+        #expect(machine.readable() == .none)
+        #expect(step(&machine) { $0.firstBytesChecked(.arrived) } == .none)
+    }
+
+    @Test func silenceUntilTheHandshakeTimeoutIsCountedAsAHandshakeTimeout() {
+        var machine = Machine(now: 0, timeouts: timeouts)
+        #expect(step(&machine) { $0.timedOut() } == .failHandshake("timeout"))
+        #expect(machine.state == .closed)
+        #expect(step(&machine) { $0.firstBytesChecked(.arrived) } == .none)
+    }
+
+    @Test func aTLSSetupFailureIsCountedAndCloses() {
+        var machine = handshaking()
+        #expect(step(&machine) { $0.tlsSetupFailed() } == .failHandshake("tls_setup"))
+        #expect(machine.state == .closed)
+        #expect(step(&machine) { $0.tlsSetupFailed() } == .none)
+    }
+
+    @Test func handshakeStepsWaitForTheFirstBytes() {
+        var machine = Machine(now: 0, timeouts: timeouts)
+        #expect(step(&machine) { $0.handshakeStepped(.done(0), refusal: nil, now: 1, timeouts: timeouts) } == .none)
+        #expect(machine.state == .awaitingFirstBytes)
+    }
+
     // MARK: handshake
 
     @Test func handshakesWithinTheHandshakeTimeout() {
-        var machine = Machine(now: 500, timeouts: timeouts)
+        var machine = handshaking(acceptedAt: 500)
         #expect(machine.state == .handshaking)
         #expect(machine.deadline == 10_500)
         #expect(machine.readable() == .continueHandshake)
@@ -46,7 +106,7 @@ struct ConnectionStateMachineTests {
     }
 
     @Test func waitsForWhatTheHandshakeWants() {
-        var machine = Machine(now: 0, timeouts: timeouts)
+        var machine = handshaking()
         #expect(step(&machine) { $0.handshakeStepped(.wantRead, refusal: nil, now: 1, timeouts: timeouts) } == .none)
         #expect(step(&machine) { $0.handshakeStepped(.wantWrite, refusal: nil, now: 1, timeouts: timeouts) } == .awaitWritable)
         #expect(machine.state == .handshaking)
@@ -60,26 +120,26 @@ struct ConnectionStateMachineTests {
     }
 
     @Test func failedHandshakeIsCountedWithItsReasonAndCloses() {
-        var failed = Machine(now: 0, timeouts: timeouts)
+        var failed = handshaking()
         #expect(step(&failed) { $0.handshakeStepped(.failed("no shared cipher"), refusal: nil, now: 1, timeouts: timeouts) }
                 == .failHandshake("no shared cipher"))
         #expect(failed.state == .closed)
 
-        var refused = Machine(now: 0, timeouts: timeouts)
+        var refused = handshaking()
         #expect(step(&refused) { $0.handshakeStepped(.failed("callback failed"), refusal: "unknown name", now: 1, timeouts: timeouts) }
                 == .failHandshake("unknown name"))
         #expect(step(&refused) { $0.close() } == .none)
     }
 
     @Test func peerClosingDuringTheHandshakeCloses() {
-        var machine = Machine(now: 0, timeouts: timeouts)
+        var machine = handshaking()
         #expect(step(&machine) { $0.handshakeStepped(.closed, refusal: nil, now: 1, timeouts: timeouts) } == .close)
         #expect(machine.state == .closed)
         #expect(machine.readable() == .none)
     }
 
     @Test func handshakeTimeoutIsCountedAndCloses() {
-        var machine = Machine(now: 0, timeouts: timeouts)
+        var machine = handshaking()
         #expect(step(&machine) { $0.timedOut() } == .failHandshake("timeout"))
         #expect(machine.state == .closed)
     }
