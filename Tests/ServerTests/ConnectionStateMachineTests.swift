@@ -97,7 +97,7 @@ struct ConnectionStateMachineTests {
     }
 
     @Test func aTLSALPNChallengeHandshakeEndsWithCloseNotifyAndNoExchange() {
-        var machine = Machine(now: 0, timeouts: timeouts)
+        var machine = handshaking()
         #expect(step(&machine) {
             $0.handshakeStepped(.done(0), refusal: nil, answeredChallenge: true, now: 10, timeouts: timeouts)
         } == .sendCloseNotify)
