@@ -138,9 +138,7 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             book.failed(host, error: reason, retryAfter: retryAfter, now: now)
             logger.warning("acme \(host): order failed: \(reason); next try in \((book.entries[host]?.nextAttempt ?? now) - now) s")
         }
-        publish()
-        statusChanged()
-        wake()
+        wake()  // publishes the outcome
     }
 
     /// The client, with its account registered (once per process, or again after the CA lost it). Orders wait
@@ -166,12 +164,19 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
         }
     }
 
+    /// Makes the book's state what `status` shows. The status document is rendered at each load, before the
+    /// manager has seen the new catalog: without asking for a new rendering here, a restart would show no planned
+    /// renewal, and a new name no order in flight, until some later failure.
     private func publish() {
         let status = book.entries.mapValues {
             IssuanceStatus(nextAttempt: $0.nextAttempt, failures: $0.failures, lastError: $0.lastError,
                            ordering: $0.inFlight)
         }
-        published.withLock { $0 = status }
+        let changed = published.withLock { published in
+            defer { published = status }
+            return published != status
+        }
+        if changed { statusChanged() }
     }
 
     private static func now() -> Int { Int(time(nil)) }
