@@ -105,9 +105,15 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             case .noAddress: return .waitingForDNS("dns: \(host) has no A or AAAA record; not ordering until it has")
             case .failed(let reason): return .waitingForDNS("dns: looking up \(host) failed: \(reason)")
             }
-            let client = try registeredClient()
-            let issued = try client.issueCertificate(for: host, responder: Responder(challenges: challenges)) { step in
-                logger.info("acme \(host): \(step)")
+            let issued: IssuedCertificate
+            do {
+                issued = try issue(host)
+            } catch let problem as ACMEProblem where problem.type.hasSuffix(":accountDoesNotExist") {
+                // The CA lost the account (a test CA restarted, say): register again and order at once, rather
+                // than fail this order too and wait out a back-off that the CA never asked for.
+                registration.withLock { $0 = nil }
+                logger.notice("acme \(host): the CA does not know the account any more; registering again")
+                issued = try issue(host)
             }
             return .issued(try IssuedCertificateFolder.install(issued, host: host, in: settings.certificatesDirectory))
         } catch let problem as ACMEProblem {
@@ -117,6 +123,12 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             return .failed("\(problem.type): \(problem.detail)", retryAfter: problem.retryAfter)
         } catch {
             return .failed("\(error)", retryAfter: nil)
+        }
+    }
+
+    private func issue(_ host: String) throws -> IssuedCertificate {
+        try registeredClient().issueCertificate(for: host, responder: Responder(challenges: challenges)) { step in
+            logger.info("acme \(host): \(step)")
         }
     }
 
