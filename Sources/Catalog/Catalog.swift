@@ -46,6 +46,9 @@ public final class Catalog: Sendable {
     /// The HTTPS host senders fetch a domain's policy from (RFC 8461 §3.3).
     public static func hostName(forDomain domain: String) -> String { DNSRecords.policyHost(forDomain: domain) }
 
+    /// Whether `host` is the `mta-sts.` host of a served domain (aliases included).
+    public func serves(host: String) -> Bool { responses[host] != nil }
+
     /// Domains with a policy but no certificate for their `mta-sts.` host: senders cannot fetch these.
     public var uncoveredDomains: [String] {
         policies.keys.filter { !certificates.covers(Self.hostName(forDomain: $0)) }.sorted()

@@ -119,9 +119,15 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             case .noAddress: return .waitingForDNS("dns: \(host) has no A or AAAA record; not ordering until it has")
             case .failed(let reason): return .waitingForDNS("dns: looking up \(host) failed: \(reason)")
             }
-            let client = try registeredClient()
-            let issued = try client.issueCertificate(for: host, responder: Responder(challenges: challenges)) { step in
-                logger.info("acme \(host): \(step)")
+            let issued: IssuedCertificate
+            do {
+                issued = try issue(host)
+            } catch let problem as ACMEProblem where problem.type.hasSuffix(":accountDoesNotExist") {
+                // The CA lost the account (a test CA restarted, say): register again and order at once, rather
+                // than fail this order too and wait out a back-off that the CA never asked for.
+                registration.withLock { $0 = nil }
+                logger.notice("acme \(host): the CA does not know the account any more; registering again")
+                issued = try issue(host)
             }
             return .issued(try IssuedCertificateFolder.install(issued, host: host, in: settings.certificatesDirectory))
         } catch let problem as ACMEProblem {
@@ -131,6 +137,12 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             return .failed("\(problem.type): \(problem.detail)", retryAfter: problem.retryAfter)
         } catch {
             return .failed("\(error)", retryAfter: nil)
+        }
+    }
+
+    private func issue(_ host: String) throws -> IssuedCertificate {
+        try registeredClient().issueCertificate(for: host, responder: Responder(challenges: challenges)) { step in
+            logger.info("acme \(host): \(step)")
         }
     }
 
@@ -152,9 +164,7 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             book.failed(host, error: reason, retryAfter: retryAfter, now: now)
             logger.warning("acme \(host): order failed: \(reason); next try in \((book.entries[host]?.nextAttempt ?? now) - now) s")
         }
-        publish()
-        statusChanged()
-        wake()
+        wake()  // publishes the outcome
     }
 
     /// The CA's suggested renewal window for the certificate installed for `host`, if the CA offers renewal
@@ -197,12 +207,19 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
         }
     }
 
+    /// Makes the book's state what `status` shows. The status document is rendered at each load, before the
+    /// manager has seen the new catalog: without asking for a new rendering here, a restart would show no planned
+    /// renewal, and a new name no order in flight, until some later failure.
     private func publish() {
         let status = book.entries.mapValues {
             IssuanceStatus(nextAttempt: $0.nextAttempt, failures: $0.failures, lastError: $0.lastError,
                            ordering: $0.inFlight)
         }
-        published.withLock { $0 = status }
+        let changed = published.withLock { published in
+            defer { published = status }
+            return published != status
+        }
+        if changed { statusChanged() }
     }
 
     private static func now() -> Int { Int(time(nil)) }

@@ -83,7 +83,7 @@ final class Connection: SocketEventHandler {
         case .startExchange:
             startExchange()
         case .failHandshake(let reason):
-            worker.handshakeFailed(reason: reason)
+            worker.handshakeFailed(reason: reason, refusedServerName: tls.refusedServerName)
             closeSocket()
         case .read:
             readInput()

@@ -48,6 +48,8 @@ public final class Server: @unchecked Sendable {
     private let catalogObservers = Mutex<[@Sendable (Catalog) -> Void]>([])
     /// Per-host ACME state for the status document, read at each render; nil without ACME.
     private let issuanceStatus = Mutex<(@Sendable () -> [String: IssuanceStatus])?>(nil)
+    /// Shared by the event loops, so a name is logged once per process, not once per loop.
+    private let uncoveredNames = Mutex(UncoveredNameLog())
 
     /// - Parameter metricsExposition: renders /metrics (the Prometheus registry the metrics backend writes to).
     public init(configuration: ServerConfiguration, logger: Logger,
@@ -88,7 +90,8 @@ public final class Server: @unchecked Sendable {
             ? ClientAddressLimiter(limit: configuration.maxConnectionsPerClient) : nil
         workers = try (0..<max(1, configuration.workers)).map {
             try Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, metrics: metrics,
-                   clientLimiter: clientLimiter, logger: logger)
+                   clientLimiter: clientLimiter, logger: logger,
+                   uncoveredRefusal: { [unowned self] host in refusedForWantOfCertificate(host) })
         }
         for (worker, workerDescriptors) in zip(workers, descriptors) {
             worker.queue.sync { worker.start(listening: workerDescriptors) }
@@ -266,6 +269,14 @@ public final class Server: @unchecked Sendable {
         statusChanged()
     }
 
+    /// A handshake for a served name was refused because no certificate covers it (yet: ACME may be ordering it).
+    /// Called on an event loop.
+    private func refusedForWantOfCertificate(_ host: String) {
+        guard uncoveredNames.withLock({ $0.refused(host, served: true) }) else { return }
+        logger.notice("TLS handshake refused: no certificate for this name yet; senders are refused until one is installed (logged once per name)",
+                      metadata: ["host": "\(host)"])
+    }
+
     /// Something the status document shows changed between loads (an ACME order failed, say).
     public func statusChanged() {
         reporting.async { [self] in statusPublisher.refresh() }
@@ -276,6 +287,9 @@ public final class Server: @unchecked Sendable {
     private func installed(_ next: Catalog, report: CatalogLoader.Report) {
         catalog = next
         lastReport = report
+        uncoveredNames.withLock { log in
+            log.catalogInstalled(stillUncovered: { next.serves(host: $0) && !next.certificates.covers($0) })
+        }
         reporting.async { [self] in
             let states = DomainHealth.states(next, rejectedPolicyFiles: report.rejectedPolicyFiles, now: time(nil))
             warnAboutLostCertificates(before: lastStates, after: states)

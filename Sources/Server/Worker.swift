@@ -36,6 +36,8 @@ final class Worker: @unchecked Sendable {
     /// Metric handles by label values, created once per loop so the request path does not allocate them.
     private var requestCounters: [Int: Counter] = [:]
     private var failureCounters: [String: Counter] = [:]
+    /// Told of each refused handshake for a served name without a certificate; it decides whether to log it.
+    private let uncoveredRefusal: @Sendable (String) -> Void
 
     /// Decrypted input lands here for every connection on this loop: one buffer, not one per connection.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 512, alignment: 16)
@@ -45,8 +47,10 @@ final class Worker: @unchecked Sendable {
     var exchangeEvents = ExchangeEvents()
 
     init(index: Int, configuration: ServerConfiguration, tlsContext: TLSServerContext, catalog: Catalog,
-         metrics: ServerMetrics, clientLimiter: ClientAddressLimiter?, logger: Logger) throws {
+         metrics: ServerMetrics, clientLimiter: ClientAddressLimiter?, logger: Logger,
+         uncoveredRefusal: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.metrics = metrics
+        self.uncoveredRefusal = uncoveredRefusal
         self.clientLimiter = clientLimiter
         self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
         self.poller = try SocketPoller(queue: queue, hold: Self.hold)
@@ -161,12 +165,15 @@ final class Worker: @unchecked Sendable {
         metrics.handshakes.increment()
     }
 
-    func handshakeFailed(reason: String) {
+    /// `refusedServerName`: the SNI name refused as unknown, if that was the reason.
+    func handshakeFailed(reason: String, refusedServerName: String? = nil) {
         let label = ServerMetrics.handshakeFailureReason(reason)
         let counter = failureCounters[label] ?? ServerMetrics.handshakeFailures(reason: label)
         failureCounters[label] = counter
         counter.increment()
         logger.debug("TLS handshake failed", metadata: ["reason": "\(reason)"])
+        // Only names this catalog serves: anyone can send any SNI, and those are not worth more than the debug line.
+        if let refusedServerName, catalog.serves(host: refusedServerName) { uncoveredRefusal(refusedServerName) }
     }
 
     /// Counts and logs what a connection's exchange reported (`exchangeEvents`), then clears it.

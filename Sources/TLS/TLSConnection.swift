@@ -21,7 +21,11 @@ public final class TLSConnection {
     }
     /// Why we refused the handshake ourselves: `unknown_sni` or `missing_sni`.
     public var refusal: String? {
-        if case .refused(let refusal) = name { refusal.rawValue } else { nil }
+        if case .refused(let refusal, _) = name { refusal.rawValue } else { nil }
+    }
+    /// The name a handshake refused as `unknown_sni` asked for (lower-cased).
+    public var refusedServerName: String? {
+        if case .refused(.unknownName, let host) = name { host } else { nil }
     }
 
     /// Nil when OpenSSL cannot make the SSL object or link it to this connection (out of memory): the caller
@@ -89,10 +93,10 @@ public final class TLSConnection {
                 name = .challenge
                 return nil
             }
-            name = .refused(.unknownName)
+            name = .refused(.unknownName, host: host)
             return TLSAlert.unrecognizedName
         case .missingName:
-            name = .refused(.missingName)
+            name = .refused(.missingName, host: nil)
             return TLSAlert.handshakeFailure
         }
     }
@@ -201,7 +205,8 @@ public final class TLSConnection {
         case choosing(ServerNameSelection)
         /// `fromSNI`: the client named the host (else it is the default host).
         case chosen(String, fromSNI: Bool)
-        case refused(Refusal)
+        /// `host`: the name refused, kept for the log until the connection closes (at once).
+        case refused(Refusal, host: String?)
         /// Answering a TLS-ALPN-01 challenge with its certificate.
         case challenge
     }

@@ -11,6 +11,13 @@ enum StatusTable {
             let key_type: String
             let not_after: Int
         }
+        /// The ACME issuer's state for the domain's host, when it issues one.
+        struct Issuance: Decodable {
+            let next_attempt: Int?
+            let ordering_since: Int?
+            let failures: Int
+            let last_error: String?
+        }
         struct Domain: Decodable {
             let domain: String
             let state: String
@@ -20,6 +27,7 @@ enum StatusTable {
             let source: String?
             let certificates: [Certificate]
             let pending_errors: [String]?
+            let acme: Issuance?
         }
         let generated_at: Int
         let pid: Int32
@@ -65,6 +73,12 @@ enum StatusTable {
                 ? "\(escape(domain.domain)): its file has errors and there is no earlier version to serve:"
                 : "\(escape(domain.domain)): its file has errors; the last good policy is still served:")
             lines += errors.map { "  " + escape($0) }
+        }
+        for domain in status.domains {
+            guard let acme = domain.acme, acme.failures > 0 else { continue }
+            let next = acme.next_attempt.map { "next attempt in \(max($0 - now, 0)) s" } ?? "ordering again now"
+            lines.append("\(escape(domain.domain)): certificate order failed \(acme.failures) time"
+                + "\(acme.failures == 1 ? "" : "s") (\(next)): \(escape(acme.last_error ?? "unknown error"))")
         }
         lines += status.problems.map { "problem: " + escape($0) }
         lines += status.rejected_policy_files.map { "rejected: " + escape($0) }

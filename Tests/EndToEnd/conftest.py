@@ -17,7 +17,7 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "long: a minute-scale hostile-traffic test; `make test` skips these, "
+    config.addinivalue_line("markers", "long: a minute-scale test (hostile traffic, ACME back-off); `make test` skips these, "
                                        "`make test-long` runs only them")
 
 

@@ -111,8 +111,13 @@ class Pebble:
         return (self.directory / "pebble.log").read_text(errors="replace")
 
     def orders_created(self) -> int:
-        """New orders pebble accepted, counted from its log."""
-        return self.log().count("There are now")
+        """New orders pebble accepted, counted from its log (one `Added order` line each; its "There are now N"
+        lines also count accounts and authorizations)."""
+        return self.log().count("Added order")
+
+    def accounts_created(self) -> int:
+        """Accounts pebble registered: a known key asking again gets its account back without a new line."""
+        return self.log().count(" accounts in memory")
 
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca.cert_path))
