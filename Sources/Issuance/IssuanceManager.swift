@@ -131,9 +131,6 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
             }
             return .issued(try IssuedCertificateFolder.install(issued, host: host, in: settings.certificatesDirectory))
         } catch let problem as ACMEProblem {
-            if problem.type.hasSuffix(":accountDoesNotExist") || problem.type.hasSuffix(":unauthorized") {
-                registration.withLock { $0 = nil }  // the CA lost or refused the account: register again next time
-            }
             return .failed("\(problem.type): \(problem.detail)", retryAfter: problem.retryAfter)
         } catch {
             return .failed("\(error)", retryAfter: nil)
