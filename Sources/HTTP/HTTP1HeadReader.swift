@@ -95,8 +95,8 @@ enum HTTP1HeadReader {
     private static let head = Array("HEAD".utf8)
     private static let policyPath = Array(PolicyResponder.policyPath.utf8)
 
-    /// Bytes as read against a constant, with memcmp (the generic `elementsEqual` was 1.5 % of the CPU per
-    /// keep-alive request).
+    /// Bytes as read against a constant, with memcmp: the generic `elementsEqual` showed in the CPU profile of a
+    /// keep-alive request, on a path every request takes.
     private static func equal(_ bytes: UnsafeRawBufferPointer.SubSequence, _ constant: [UInt8]) -> Bool {
         guard bytes.count == constant.count else { return false }
         guard !constant.isEmpty, let base = bytes.base.baseAddress else { return true }
