@@ -130,7 +130,8 @@ final class CertificateLoader {
         return warnings
     }
 
-    /// Where in the file (counted from 1, the leaf being 1) the certificate for `key` is, when it is not first.
+    /// For a key that does not match the leaf: where in the file (counted from 1, the leaf being 1) the chain
+    /// certificate it does match is, so the rejection can say the certificates are out of order; nil when none does.
     private static func position(ofCertificateFor key: PrivateKey, in chain: CertificateChain) -> Int? {
         for index in 0..<chain.count where X509_check_private_key(chain[index], key.pointer) == 1 {
             return index + 2
