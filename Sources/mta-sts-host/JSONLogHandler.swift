@@ -17,9 +17,7 @@ struct JSONLogHandler: LogHandler {
         var fields: [(String, JSONValue)] = [("time", .string(Self.timestamp())),
                                              ("level", .string(event.level.rawValue)),
                                              ("message", .string(event.message.description))]
-        var merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        // The same key as TextLogHandler, so an error passed to the logger reads alike in both formats.
-        if let error = event.error { merged["error.message"] = "\(error)" }
+        let merged = event.mergedMetadata(over: metadata)
         for key in merged.keys.sorted() { fields.append((key, .string(merged[key]!.description))) }
         // One write(2) per line keeps lines from different threads whole.
         StandardError.print(JSONValue.object(fields).compact)
