@@ -2,6 +2,7 @@ import Catalog
 import FileSystem
 import Glibc
 import Logging
+import MTASTS
 import Reactor
 import Server
 import TLS
@@ -93,7 +94,7 @@ enum SelfSignedSetup {
 
     private static func shellQuoted(_ text: String) -> String {
         let plain = text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || "./-_:".utf8.contains(byte)
+            ASCII.isLetterOrDigit(byte) || "./-_:".utf8.contains(byte)
         }
         return plain ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
