@@ -72,7 +72,7 @@ enum SelfSignedSetup {
         guard case .success(let entries) = DirectoryListing.entries(of: directory) else { return 0 }
         var stale: [String] = []
         for name in entries.map(\.name) {
-            guard name.hasPrefix("mta-sts."), name.hasSuffix(".crt") || name.hasSuffix(".key") else { continue }
+            guard name.hasPrefix(DNSRecords.policyHostPrefix), name.hasSuffix(".crt") || name.hasSuffix(".key") else { continue }
             if !hosts.contains(String(name.dropLast(4))) { stale.append(directory + "/" + name) }
         }
         return stale.filter { unlink($0) == 0 && $0.hasSuffix(".crt") }.count
