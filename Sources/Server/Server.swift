@@ -199,7 +199,7 @@ public final class Server: @unchecked Sendable {
                 let merged = CatalogMerge.merge(previous: catalog, previousReport: lastReport, scanned: scanned,
                                                 batch: batch, sources: sources)
                 let next = merged.catalog, report = merged.report
-                // Swap. Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
+                // Swap. Serve it first; logging, the status file and metrics (slow with many domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
                 for worker in workers {
                     worker.perform { worker.replaceCatalog(next) }
