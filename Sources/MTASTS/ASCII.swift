@@ -2,14 +2,14 @@
 /// (RFC 9110, 9112). Public so that both read one definition; `@inlinable` because HTTP calls them per byte of
 /// every request head. Glibc's ctype would consult the locale.
 public enum ASCII {
-    public static let lf = UInt8(ascii: "\n")
-    public static let cr = UInt8(ascii: "\r")
-    public static let tab = UInt8(ascii: "\t")
-    public static let space = UInt8(ascii: " ")
-    public static let colon = UInt8(ascii: ":")
-    public static let dot = UInt8(ascii: ".")
-    public static let hyphen = UInt8(ascii: "-")
-    public static let star = UInt8(ascii: "*")
+    @inlinable public static var lf: UInt8 { UInt8(ascii: "\n") }
+    @inlinable public static var cr: UInt8 { UInt8(ascii: "\r") }
+    @inlinable public static var tab: UInt8 { UInt8(ascii: "\t") }
+    @inlinable public static var space: UInt8 { UInt8(ascii: " ") }
+    @inlinable public static var colon: UInt8 { UInt8(ascii: ":") }
+    @inlinable public static var dot: UInt8 { UInt8(ascii: ".") }
+    @inlinable public static var hyphen: UInt8 { UInt8(ascii: "-") }
+    @inlinable public static var star: UInt8 { UInt8(ascii: "*") }
 
     @inlinable public static func isSpaceOrTab(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
