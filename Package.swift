@@ -40,7 +40,7 @@ let package = Package(
         // The only importer of COpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "FileSystem"]),
         // HTTP without sockets: the HTTP/1.1 parser and the routing of requests to policy responses.
-        .target(name: "HTTP", dependencies: ["CNGHTTP2"]),
+        .target(name: "HTTP", dependencies: ["CNGHTTP2", "MTASTS"]),
         // Dispatch + Glibc only: event loops, sockets, listeners, signals, file watching.
         .target(name: "Reactor", dependencies: ["CLinux", "FileSystem"]),
         // Policy and certificate files, loading lanes, the keep-last-good merge, the catalog snapshot, health and the

@@ -1,9 +1,10 @@
 import MTASTS
 
-/// The served state as JSON, for `mta-sts-host status` (status.json in --state-dir) and `/status`: per domain
-/// its state, the policy id (what DNS must carry), mode, source file, certificates and any pending error; the
-/// server's own problems; and who wrote it (pid and process start), so a file left by a stopped server is not
-/// mistaken for a running one.
+/// The served state as JSON, published to `/status` and to status.json in --state-dir (which `mta-sts-host status`
+/// reads): when it was written (`generated_at`, re-stamped at every write) and by whom (`pid`, `process_start`), so
+/// a file left by a stopped server is not mistaken for a running one; the server's own problems; per domain its
+/// state, host, policy (the id DNS must carry, mode, max_age, mx, source file), certificates and pending errors;
+/// then the rejected policy files and the certificate problems of the last load.
 public enum StatusDocument {
     /// Everything but the time stamp: rendered once per load, stamped at every write.
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],

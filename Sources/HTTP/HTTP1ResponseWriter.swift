@@ -66,7 +66,7 @@ struct CannedResponse {
         if status != .notModified {
             head += "Content-Type: \(PolicyResponse.contentType)\r\nContent-Length: \(body.utf8.count)\r\n"
         }
-        if status == .methodNotAllowed { head += "Allow: GET, HEAD\r\n" }
+        if status == .methodNotAllowed { head += "Allow: \(PolicyResponder.allowedMethods)\r\n" }
         return CannedResponse(head: Array(head.utf8), body: Array(body.utf8))
     }
 }

@@ -21,7 +21,7 @@ struct HTTP2Response {
             let canned = CannedResponse.for(status)
             fields = [(":status", "\(status.rawValue)"), ("content-type", PolicyResponse.contentType),
                       ("content-length", "\(canned.body.count)"), ("date", dateValue)]
-            if status == .methodNotAllowed { fields.append(("allow", "GET, HEAD")) }
+            if status == .methodNotAllowed { fields.append(("allow", PolicyResponder.allowedMethods)) }
             body = canned.body
         }
         self.fields = fields

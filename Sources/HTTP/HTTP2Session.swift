@@ -3,8 +3,9 @@ import Glibc
 
 /// One HTTP/2 server connection: nghttp2 does the framing, HPACK and flow control; we answer complete requests.
 ///
-/// Bytes in through `receive`, frames out through `produce`; the owner moves them over TLS. The only importer of
-/// CNGHTTP2: its C callbacks (HTTP2Session+Callbacks.swift) recover this object from nghttp2's user data.
+/// Bytes in through `receive`, frames out through `produce`; the owner moves them over TLS. CNGHTTP2 is imported
+/// here, by its C callbacks (HTTP2Session+Callbacks.swift, which recover this object from nghttp2's user data) and
+/// by HTTP2Response (the header pairs it lends nghttp2), each an `internal import`: no nghttp2 type leaves HTTP.
 public final class HTTP2Session {
     public typealias Responder = (HTTPRequestHead) -> PolicyResponder.Decision
 

@@ -1,3 +1,5 @@
+import MTASTS
+
 /// Accumulates the header fields routing cares about, rejecting the malformed and the ambiguous.
 struct HeaderFields {
     /// The last Host field, normalised; nil when absent or malformed (`hostCount` tells which).
@@ -12,12 +14,12 @@ struct HeaderFields {
     /// and only the values routing reads become Strings: a field nobody reads costs no allocation.
     mutating func absorb(_ line: UnsafeRawBufferPointer) -> HTTPStatus? {
         // obs-fold (a continuation line) is rejected, as RFC 9112 §5.2 allows.
-        guard let first = line.first, first != HTTP1HeadReader.space, first != tab,
+        guard let first = line.first, !ASCII.isSpaceOrTab(first),
               let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0,
               line[..<colon].allSatisfy(isTokenByte)
         else { return .badRequest }
         let rawValue = line[(colon + 1)...]
-        guard rawValue.allSatisfy({ $0 == tab || ($0 >= 32 && $0 != 127) }) else { return .badRequest }
+        guard rawValue.allSatisfy({ $0 == ASCII.tab || ($0 >= 32 && $0 != 127) }) else { return .badRequest }
         guard let field = Field(name: line[..<colon]) else { return nil }
         let value = trimmed(rawValue)
         switch field {
@@ -25,7 +27,7 @@ struct HeaderFields {
             hostCount += 1
             host = HostName.normalize(UnsafeRawBufferPointer(rebasing: value))
         case .contentLength:
-            guard !value.isEmpty, value.allSatisfy({ $0 >= 48 && $0 <= 57 }), value.count <= 18,
+            guard !value.isEmpty, value.allSatisfy(ASCII.isDigit), value.count <= 18,
                   let length = Int(String(decoding: value, as: UTF8.self)),
                   contentLength == nil || contentLength == length
             else { return .badRequest }
@@ -62,8 +64,8 @@ struct HeaderFields {
 
     /// Without OWS.
     private func trimmed(_ bytes: UnsafeRawBufferPointer.SubSequence) -> UnsafeRawBufferPointer.SubSequence {
-        guard let first = bytes.firstIndex(where: { $0 != HTTP1HeadReader.space && $0 != tab }),
-              let last = bytes.lastIndex(where: { $0 != HTTP1HeadReader.space && $0 != tab })
+        guard let first = bytes.firstIndex(where: { !ASCII.isSpaceOrTab($0) }),
+              let last = bytes.lastIndex(where: { !ASCII.isSpaceOrTab($0) })
         else { return bytes[bytes.startIndex..<bytes.startIndex] }
         return bytes[first...last]
     }
@@ -79,18 +81,12 @@ struct HeaderFields {
 
         init?(name: UnsafeRawBufferPointer.SubSequence) {
             guard let known = Self.names.first(where: { known in
-                known.name.count == name.count && zip(known.name, name).allSatisfy { $0 == asciiLowercased($1) }
+                known.name.count == name.count && zip(known.name, name).allSatisfy { $0 == ASCII.lowercased($1) }
             }) else { return nil }
             self = known.field
         }
     }
 }
-
-func asciiLowercased(_ byte: UInt8) -> UInt8 {
-    byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-}
-
-private let tab: UInt8 = 9
 
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs (HTTP's OWS).

@@ -1,3 +1,5 @@
+import MTASTS
+
 /// Host header values as routing compares them.
 public enum HostName {
     /// Lower-cases and drops the port: `MTA-STS.Example.com:443` → `mta-sts.example.com`. Nil when malformed.
@@ -15,7 +17,7 @@ public enum HostName {
             guard isPort(bytes[(close + 1)...]) else { return nil }
             end = close + 1
         } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
-            guard bytes[(colon + 1)...].allSatisfy(isDigit) else { return nil }
+            guard bytes[(colon + 1)...].allSatisfy(ASCII.isDigit) else { return nil }
             end = colon
         }
         if end > 0, bytes[end - 1] == UInt8(ascii: ".") { end -= 1 }
@@ -23,15 +25,13 @@ public enum HostName {
         guard !host.isEmpty, host.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "@") })
         else { return nil }
         return String(unsafeUninitializedCapacity: host.count) { buffer in
-            for (offset, byte) in host.enumerated() { buffer[offset] = asciiLowercased(byte) }
+            for (offset, byte) in host.enumerated() { buffer[offset] = ASCII.lowercased(byte) }
             return host.count
         }
     }
 
     /// Empty, or `:` and digits only.
     private static func isPort(_ rest: UnsafeRawBufferPointer.SubSequence) -> Bool {
-        rest.isEmpty || (rest.first == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(isDigit))
+        rest.isEmpty || (rest.first == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(ASCII.isDigit))
     }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 }

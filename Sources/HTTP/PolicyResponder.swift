@@ -1,6 +1,8 @@
 /// The one place that knows the routes: (connection host, request head) → what to answer.
 public struct PolicyResponder: Sendable {
     public static let policyPath = "/.well-known/mta-sts.txt"
+    /// The methods the policy route answers: the value of a 405's `Allow` field, in HTTP/1.1 and HTTP/2 alike.
+    public static let allowedMethods = "GET, HEAD"
 
     public enum Answer: Equatable {
         case policy(PolicyResponse, notModified: Bool)

@@ -16,7 +16,9 @@ public struct DNSRecords: Equatable, Sendable {
 
     /// The HTTPS host senders fetch a domain's policy from (RFC 8461 §3.3): `mta-sts.<domain>`. The one definition;
     /// the catalog's `Catalog.hostName(forDomain:)` is this.
-    public static func policyHost(forDomain domain: String) -> String { "mta-sts." + domain }
+    public static func policyHost(forDomain domain: String) -> String { policyHostPrefix + domain }
+    /// What `policyHost` puts before the domain, for the places that recognise a policy host by its name.
+    public static let policyHostPrefix = "mta-sts."
     /// Without a trailing dot; the zone form adds it.
     public var stsName: String { "_mta-sts.\(domain)" }
     public var stsValue: String { "v=STSv1; id=\(id)" }

@@ -33,8 +33,8 @@ public enum PolicyFileName {
                                     message: "file name is not a valid policy domain: \"\(domain)\" \(problem)", fix: fix))
             return found
         }
-        if domain.hasPrefix("mta-sts.") {
-            let mailDomain = domain.dropFirst("mta-sts.".count)
+        if domain.hasPrefix(DNSRecords.policyHostPrefix) {
+            let mailDomain = domain.dropFirst(DNSRecords.policyHostPrefix.count)
             found.append(Diagnostic(severity: .warning, line: 0, column: 0,
                                     message: "\"\(domain)\" looks like the policy host, not the mail domain; "
                                         + "this file is served as \(DNSRecords.policyHost(forDomain: domain))",

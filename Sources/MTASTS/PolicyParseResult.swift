@@ -1,5 +1,5 @@
-/// What the parser found: a policy exactly when there is no error, and every diagnostic in file order
-/// (file-level findings such as a missing key come last).
+/// What the parser found: a policy exactly when there is no error, and every diagnostic by line and column (a
+/// missing key is reported at 1:1, before later lines; findings at one position keep the order they were found in).
 public struct PolicyParseResult: Sendable {
     /// nil if and only if `diagnostics` contains an error.
     public var policy: Policy?

@@ -14,7 +14,7 @@ public final class Acceptor: SocketEventHandler {
     private let acceptFlags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
     private let poller: SocketPoller
     private let queue: DispatchQueue
-    private var sources: SocketSources?
+    private var sources: SocketRegistration?
     private var paused = false
     private var stopped = false
     /// Decides whether to take more connections right now (the connection limit).
@@ -35,7 +35,7 @@ public final class Acceptor: SocketEventHandler {
     /// Starts accepting. Must run on the queue.
     public func start() {
         guard sources == nil, !stopped else { return }
-        sources = SocketSources(descriptor: listeningDescriptor, poller: poller, handler: self)
+        sources = SocketRegistration(descriptor: listeningDescriptor, poller: poller, handler: self)
     }
 
     /// Stops accepting and closes the listening socket. Must run on the queue.

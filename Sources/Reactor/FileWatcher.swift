@@ -101,8 +101,8 @@ public final class FileWatcher {
     /// Watches every directory under the roots (adding an existing watch returns it again) and the directories
     /// holding them, then removes the watches nothing reached (directories moved away, trees of replaced roots);
     /// returns the roots that are another directory than before. The directories just below a root are walked on
-    /// lanes: after a reboot, with the tree out of the page cache, one thread waiting for each directory in turn took
-    /// 1.07 s of a 2.79 s start-up with 1,000 domains.
+    /// lanes: after a reboot, with the tree out of the page cache, one thread waiting for each directory in turn was
+    /// a large part of start-up.
     private func rescan() -> [String] {
         excluded = excluding.map(resolvedPathAllowingMissing)
         var found: [Int32: WatchedDirectory] = [:]

@@ -2,7 +2,7 @@ import FileSystem
 import Glibc
 
 /// A connected, non-blocking socket: the system calls its owner makes on it, with results as `SocketIOResult`
-/// instead of -1 and errno. A handle, not an owner: whoever holds its `SocketSources` closes it (`cancel`), or
+/// instead of -1 and errno. A handle, not an owner: whoever holds its `SocketRegistration` closes it (`cancel`), or
 /// `close` for a socket never registered. Interrupted calls are retried.
 public struct Socket: Sendable {
     /// For OpenSSL, which does a TLS connection's I/O on it, and for tables indexed by descriptor.
@@ -58,7 +58,7 @@ public struct Socket: Sendable {
         SocketOption.holdPartialSegments(descriptor)
     }
 
-    /// For a socket that was never registered with a poller (refused at accept); `SocketSources.cancel` closes
+    /// For a socket that was never registered with a poller (refused at accept); `SocketRegistration.cancel` closes
     /// the others.
     public func close() {
         _ = Glibc.close(descriptor)

@@ -7,15 +7,15 @@ import Glibc
 ///
 /// A Dispatch source per connection costs a registration round-trip through Dispatch's manager thread on
 /// accept and close, and a thread wake-up per event. One source on an epoll descriptor instead wakes the loop once
-/// for a whole batch of ready connections (measured: about a third of the CPU per keep-alive request was
-/// context switching with per-connection sources).
+/// for a whole batch of ready connections: with a source per connection, context switching was a large share of
+/// the CPU a keep-alive request costs.
 ///
 /// Each time the source fires, Dispatch's manager thread wakes, hands the loop to a worker thread, and is woken
-/// again to re-arm the source: about six context switches per new TLS connection at a moderate rate, against one
-/// for nginx. So, when `hold` is not zero, a wake-up keeps the thread while the loop is busy: it waits in
-/// `epoll_wait` itself for up to `hold` and returns to Dispatch only when that passes without an event, when the
-/// hold is used up, or when `wake()` says other work is queued for the loop. Everything else runs on the
-/// loop's serial queue.
+/// again to re-arm the source: several context switches per new TLS connection at a moderate rate, where nginx,
+/// waiting in epoll_wait itself, makes one. So, when `hold` is not zero, a wake-up keeps the thread while the loop
+/// is busy: it waits in `epoll_wait` itself for up to `hold` and returns to Dispatch only when that passes without
+/// an event, when the hold is used up, or when `wake()` says other work is queued for the loop. Everything else
+/// runs on the loop's serial queue.
 public final class SocketPoller {
     private let epoll: Int32
     private let wakeDescriptor: Int32

@@ -122,7 +122,7 @@ final class AdminConnection: SocketEventHandler {
     /// Accept order: the eviction closes the lowest first.
     let order: Int
     private unowned let server: AdminServer
-    private var sources: SocketSources!
+    private var registration: SocketRegistration!
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var sent = 0
@@ -137,7 +137,7 @@ final class AdminConnection: SocketEventHandler {
         self.socket = socket
         self.order = order
         self.server = server
-        sources = SocketSources(descriptor: socket.descriptor, poller: server.poller, handler: self)
+        registration = SocketRegistration(descriptor: socket.descriptor, poller: server.poller, handler: self)
     }
 
     func socketWritable() { write() }
@@ -155,7 +155,7 @@ final class AdminConnection: SocketEventHandler {
         if case .incomplete = result { return }
         output = server.respond(to: result)
         deadline = MonotonicClock.coarseMilliseconds() + AdminServer.writeTimeoutMilliseconds
-        sources.setReading(false)
+        registration.setReading(false)
         write()
     }
 
@@ -164,7 +164,7 @@ final class AdminConnection: SocketEventHandler {
             switch output.withUnsafeBytes({ socket.send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }) {
             case .done(let count) where count > 0: sent += count
             case .wouldBlock:
-                sources.setWriting(true)
+                registration.setWriting(true)
                 return
             case .done, .closed, .failed: return close()
             }
@@ -175,7 +175,7 @@ final class AdminConnection: SocketEventHandler {
     func close() {
         guard !closed else { return }
         closed = true
-        sources.cancel()
+        registration.cancel()
         server.closed(self)
     }
 }

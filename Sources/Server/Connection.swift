@@ -7,14 +7,14 @@ import TLS
 /// each event (readiness, a handshake step, a read or write result, a timeout, a drain) to the machine and performs
 /// the action returned: TLS through OpenSSL, the protocol exchange (HTTP/1.1 or HTTP/2, by ALPN), the socket.
 /// TLS is set up when the client's first bytes arrive, not at accept: a connection that sends nothing costs this
-/// object and its socket only. All methods run on the worker's queue.
+/// object and its socket only. All methods run on the loop's queue.
 final class Connection: SocketEventHandler {
     typealias Action = ConnectionStateMachine.Action
 
     // Stored properties are ordered so that the object packs into 88 bytes (a 96-byte heap block): 2,000 idle
     // connections are 2,000 of them.
-    /// The worker owns its connections and closes them all before it goes.
-    private unowned(unsafe) let worker: Worker
+    /// The loop owns its connections and closes them all before it goes.
+    private unowned(unsafe) let loop: EventLoop
     /// Made when the first bytes arrive (`beginHandshake`); set from then on.
     private var tls: TLSConnection?
     /// Set once the handshake completes.
@@ -22,20 +22,20 @@ final class Connection: SocketEventHandler {
     /// Response bytes the socket has not taken yet.
     private var output: [UInt8] = []
     private var outputSent = 0
-    private var sources: SocketSources
+    private var registration: SocketRegistration
     private var machine: ConnectionStateMachine
 
-    var descriptor: Int32 { sources.descriptor }
+    var descriptor: Int32 { registration.descriptor }
     var state: ConnectionStateMachine.State { machine.state }
     /// When the current phase times out (handshake, request head, idle, stalled write, lingering close), in
     /// coarse monotonic milliseconds.
     var deadline: Int { machine.deadline }
 
-    init(descriptor: Int32, worker: Worker) {
-        self.worker = worker
-        sources = SocketSources(descriptor: descriptor, poller: worker.poller)
-        machine = ConnectionStateMachine(now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts)
-        sources.register(handler: self)
+    init(descriptor: Int32, loop: EventLoop) {
+        self.loop = loop
+        registration = SocketRegistration(descriptor: descriptor, poller: loop.poller)
+        machine = ConnectionStateMachine(now: MonotonicClock.coarseMilliseconds(), timeouts: loop.timeouts)
+        registration.register(handler: self)
     }
 
     // MARK: events
@@ -50,11 +50,11 @@ final class Connection: SocketEventHandler {
     }
 
     func socketWritable() {
-        sources.setWriting(false)
+        registration.setWriting(false)
         perform(machine.writable())
     }
 
-    /// Called by the worker's sweep (four times a second) once `deadline` has passed.
+    /// Called by the loop's sweep (four times a second) once `deadline` has passed.
     func timedOut() {
         perform(machine.timedOut())
     }
@@ -83,37 +83,37 @@ final class Connection: SocketEventHandler {
         case .startExchange:
             startExchange()
         case .failHandshake(let reason):
-            worker.handshakeFailed(reason: reason, refusedServerName: tls.refusedServerName)
+            loop.handshakeFailed(reason: reason, refusedServerName: tls?.refusedServerName)
             closeSocket()
         case .read:
             readInput()
         case .awaitWritable:
-            sources.setWriting(true)
+            registration.setWriting(true)
         case .stopReadingUntilWritable:
-            sources.setReading(false)
-            sources.setWriting(true)
+            registration.setReading(false)
+            registration.setWriting(true)
         case .flushThenResumeReading:
             if flushOutput() {
-                sources.setReading(true)
+                registration.setReading(true)
                 // Input that arrived meanwhile, or sits decrypted inside OpenSSL, is not signalled again.
                 readInput()
             }
         case .sendCloseNotify:
             sendCloseNotify()
         case .linger:
-            sources.socket.shutdownWrite()
-            sources.setReading(true)
+            registration.socket.shutdownWrite()
+            registration.setReading(true)
             discardUntilClosed()
         case .discard:
             discardUntilClosed()
         case .timeOutExchange:
             guard let exchange else { return close() }
-            exchange.timedOut(context: exchangeContext(), output: &output, events: &worker.exchangeEvents)
+            exchange.timedOut(context: exchangeContext(), output: &output, events: &loop.exchangeEvents)
             reportEvents()
             _ = flushOutput()
         case .drainExchange:
             guard let exchange else { return }
-            exchange.drain(output: &output, events: &worker.exchangeEvents)
+            exchange.drain(output: &output, events: &loop.exchangeEvents)
             reportEvents()
             _ = flushOutput()
         case .close:
@@ -123,10 +123,10 @@ final class Connection: SocketEventHandler {
 
     // MARK: TLS
 
-    /// With the worker's current TLS context and catalog: a connection that has sent nothing has not started yet.
+    /// With the loop's current TLS context and catalog: a connection that has sent nothing has not started yet.
     private func beginHandshake() {
-        guard let tls = TLSConnection(context: worker.tlsContext, fileDescriptor: descriptor,
-                                      selection: worker.catalog.selection) else {
+        guard let tls = TLSConnection(context: loop.tlsContext, fileDescriptor: descriptor,
+                                      selection: loop.catalog.selection) else {
             return perform(machine.tlsSetupFailed())
         }
         self.tls = tls
@@ -139,63 +139,63 @@ final class Connection: SocketEventHandler {
         let result = tls.handshake()
         let refusal: String? = if case .failed = result { tls.refusal } else { nil }
         perform(machine.handshakeStepped(result, refusal: refusal, answeredChallenge: tls.isChallenge,
-                                         now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
+                                         now: MonotonicClock.coarseMilliseconds(), timeouts: loop.timeouts))
     }
 
     private func startExchange() {
         guard let tls else { return }
         let exchange = makeExchange(alpnProtocol: tls.alpnProtocol)
         self.exchange = exchange
-        worker.handshakeCompleted(tls)
+        loop.handshakeCompleted(tls)
         // HTTP/2 speaks first (SETTINGS); an HTTP/1.1 request often arrived with the client's Finished.
-        exchange.produce(output: &output, events: &worker.exchangeEvents)
+        exchange.produce(output: &output, events: &loop.exchangeEvents)
         reportEvents()
         if flushOutput() { readInput() }
     }
 
     private func makeExchange(alpnProtocol: String?) -> ProtocolExchange {
         if alpnProtocol == "h2" {
-            var settings = worker.configuration.http2
-            settings.maxStreamsPerConnection = worker.configuration.maxRequestsPerConnection
+            var settings = loop.configuration.http2
+            settings.maxStreamsPerConnection = loop.configuration.maxRequestsPerConnection
             return .http2(HTTP2Exchange(settings: settings))
         }
         return .http1(HTTP1Exchange())
     }
 
-    /// What the exchange needs for one call: the worker's current snapshot, so a reload reaches requests on
+    /// What the exchange needs for one call: the loop's current snapshot, so a reload reaches requests on
     /// connections already open.
     private func exchangeContext() -> ExchangeContext {
-        ExchangeContext(catalog: worker.catalog, serverName: tls?.sentServerName, date: worker.date.current(),
-                        isDraining: worker.isDraining, maxRequests: worker.configuration.maxRequestsPerConnection)
+        ExchangeContext(catalog: loop.catalog, serverName: tls?.sentServerName, date: loop.date.current(),
+                        isDraining: loop.isDraining, maxRequests: loop.configuration.maxRequestsPerConnection)
     }
 
     private func reportEvents() {
-        if !worker.exchangeEvents.isEmpty { worker.reportExchangeEvents(host: tls?.host) }
+        if !loop.exchangeEvents.isEmpty { loop.reportExchangeEvents(host: tls?.host) }
     }
 
     // MARK: data
 
     /// Reads and answers until the socket is drained, output blocks, or the exchange is finished.
     private func readInput() {
-        let buffer = worker.readBuffer
+        let buffer = loop.readBuffer
         for _ in 0..<64 {
             guard machine.state == .open, let tls, let exchange, output.isEmpty, !exchange.isFinished else { return }
             let result = tls.read(into: buffer)
             guard case .done(let count) = result else { return perform(machine.readStopped(result)) }
             exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), context: exchangeContext(),
-                             output: &output, events: &worker.exchangeEvents)
+                             output: &output, events: &loop.exchangeEvents)
             reportEvents()
             guard flushOutput() else { return }
         }
         // A client that keeps the socket full yields the loop to the others, then carries on.
-        worker.poller.soon { [weak self] in self?.readInput() }
+        loop.poller.soon { [weak self] in self?.readInput() }
     }
 
     /// Writes all pending output; true when the connection carries on reading.
     private func flushOutput() -> Bool {
         guard let tls, let exchange else { return false }
         if outputSent < output.count, machine.shouldHoldLastSegments(exchangeFinished: exchange.isFinished) {
-            sources.socket.holdPartialSegments()
+            registration.socket.holdPartialSegments()
         }
         while outputSent < output.count {
             let result = output.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
@@ -206,11 +206,11 @@ final class Connection: SocketEventHandler {
                     // Not kept: an idle keep-alive connection should cost as little memory as possible.
                     output = []
                     outputSent = 0
-                    exchange.produce(output: &output, events: &worker.exchangeEvents)
+                    exchange.produce(output: &output, events: &loop.exchangeEvents)
                     reportEvents()
                 }
             case .wantWrite, .wantRead:
-                perform(machine.writeBlocked(now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
+                perform(machine.writeBlocked(now: MonotonicClock.coarseMilliseconds(), timeouts: loop.timeouts))
                 return false
             case .closed, .failed:
                 perform(machine.writeFailed())
@@ -218,7 +218,7 @@ final class Connection: SocketEventHandler {
             }
         }
         let action = machine.outputFlushed(exchangeFinished: exchange.isFinished, midRequest: exchange.isMidRequest,
-                                           now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts)
+                                           now: MonotonicClock.coarseMilliseconds(), timeouts: loop.timeouts)
         if case .continueReading = action { return true }
         perform(action)
         return false
@@ -230,15 +230,15 @@ final class Connection: SocketEventHandler {
     private func sendCloseNotify() {
         // Looked at before our close_notify goes out, which a quick client answers with its own.
         let quiet = exchange?.endedAfterWholeInput == true && tls?.hasBufferedInput == false
-            && !sources.socket.hasPendingInput
+            && !registration.socket.hasPendingInput
         tls?.shutdown()
-        perform(machine.closeNotifySent(quiet: quiet, now: MonotonicClock.coarseMilliseconds(), timeouts: worker.timeouts))
+        perform(machine.closeNotifySent(quiet: quiet, now: MonotonicClock.coarseMilliseconds(), timeouts: loop.timeouts))
     }
 
     private func discardUntilClosed() {
-        let buffer = worker.readBuffer
+        let buffer = loop.readBuffer
         while true {
-            switch sources.socket.receive(into: buffer) {
+            switch registration.socket.receive(into: buffer) {
             case .done: continue
             case .wouldBlock: return
             case .closed, .failed: return perform(machine.peerClosed())
@@ -248,16 +248,16 @@ final class Connection: SocketEventHandler {
 
     /// Whether the client has sent anything yet, without consuming it.
     private func peekFirstBytes() -> ConnectionStateMachine.FirstBytes {
-        switch sources.socket.peek() {
+        switch registration.socket.peek() {
         case .done: .arrived
         case .wouldBlock: .notYet
         case .closed, .failed: .peerClosed
         }
     }
 
-    /// The machine has closed: unregister and close the socket, and tell the worker.
+    /// The machine has closed: unregister and close the socket, and tell the loop.
     private func closeSocket() {
-        sources.cancel()
-        worker.connectionClosed(self)
+        registration.cancel()
+        loop.connectionClosed(self)
     }
 }

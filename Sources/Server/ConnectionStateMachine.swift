@@ -1,6 +1,6 @@
 import TLS
 
-/// How long each phase of a connection may last, in milliseconds. One value per worker, passed to each call.
+/// How long each phase of a connection may last, in milliseconds. One value per loop, passed to each call.
 struct ConnectionTimeouts {
     var handshake: Int
     /// A request head that has begun must be complete within this.
@@ -222,7 +222,7 @@ struct ConnectionStateMachine {
     /// The peer closed or failed while we linger or read.
     mutating func peerClosed() -> Action { close() }
 
-    /// `deadline` has passed (the worker's sweep).
+    /// `deadline` has passed (the loop's sweep).
     mutating func timedOut() -> Action {
         switch state {
         case .awaitingFirstBytes, .handshaking:

@@ -2,7 +2,7 @@ import Catalog
 import HTTP
 
 /// What one call into a protocol exchange needs to know, taken fresh by the connection for each call: the catalog
-/// snapshot that answers (the worker's current one, so a reload reaches connections already open), the SNI the
+/// snapshot that answers (the loop's current one, so a reload reaches connections already open), the SNI the
 /// client sent, the Date header, whether the server is draining, and the request budget of a connection.
 /// A value: the exchange keeps no reference to its connection and calls nothing back.
 struct ExchangeContext {
@@ -40,7 +40,7 @@ struct ExchangeContext {
 
 /// What happened during calls into an exchange, besides the response bytes: the requests answered (to count and
 /// log) and why the exchange ended the connection, if a protocol error or a limit did. The caller owns it and
-/// clears it after reading (a worker keeps one, so that its capacity is reused: no allocation per request).
+/// clears it after reading (a loop keeps one, so that its capacity is reused: no allocation per request).
 struct ExchangeEvents {
     struct Answered: Equatable {
         let status: Int

@@ -3,8 +3,8 @@
 /// glibc returns memory only from the top of the heap on its own. Two kinds of freed memory stay resident
 /// otherwise, inside the heap where connections that still live surround it:
 /// - after a wave of connections closes (say, 6,000 slow clients), the memory they held;
-/// - after a burst of handshakes, the 33 KiB of TLS record buffers each in-flight handshake used: 64 at once
-///   leave about 2 MiB of holes, which 2,000 idle connections held after such a burst pay 0.6-0.9 KiB each for.
+/// - after a burst of handshakes, the 33 KiB of TLS record buffers each in-flight handshake used: holes that the
+///   idle connections still open after the burst keep resident, at a cost per connection, for as long as they stay.
 /// A busy loop never trims (the holes are about to be reused, and trimming would only add page faults); the
 /// burst rule waits for a sweep interval without a handshake.
 struct HeapTrimSchedule {
@@ -12,9 +12,9 @@ struct HeapTrimSchedule {
     static let burstHandshakes = 64
     /// Open connections at a peak that make a wave: trimmed once fewer than a quarter of them remain.
     static let wavePeak = 512
-    /// Milliseconds between two trims at least (each walks the whole heap: measured 0.3 ms with 2,000 idle
-    /// connections open, 5 ms once they had all closed). Short enough that the trim after a burst is not held back
-    /// by one during it: 2,000 ms did, and kept 2,000 idle connections at 0.3-0.4 KiB more each for up to 2 s.
+    /// Milliseconds between two trims at least: each walks the whole heap, and costs most just after a wave has
+    /// closed. Short enough that the trim after a burst is not held back by one during it: a longer interval was,
+    /// and left the idle connections holding the burst's holes until it passed.
     static let minimumInterval = 500
 
     private var connectionPeak = 0

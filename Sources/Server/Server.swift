@@ -17,7 +17,7 @@ public final class Server: @unchecked Sendable {
     /// Logging, the status file and metrics after a load: off the control queue, so reloads never wait on them.
     private let reporting = DispatchQueue(label: "mta-sts-host.reporting")
     private let signals = SignalWatcher()
-    private var workers: [Worker] = []
+    private var loops: [EventLoop] = []
     private var watcher: FileWatcher?
     private var ticketKeyRotation: DispatchSourceTimer?
     private var catalog: Catalog?
@@ -88,13 +88,13 @@ public final class Server: @unchecked Sendable {
         let (bound, descriptors) = try bindListeners()
         let clientLimiter = configuration.maxConnectionsPerClient > 0
             ? ClientAddressLimiter(limit: configuration.maxConnectionsPerClient) : nil
-        workers = try (0..<max(1, configuration.workers)).map {
-            try Worker(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog, metrics: metrics,
-                   clientLimiter: clientLimiter, logger: logger,
-                   uncoveredRefusal: { [unowned self] host in refusedForWantOfCertificate(host) })
+        loops = try (0..<max(1, configuration.workers)).map {
+            try EventLoop(index: $0, configuration: configuration, tlsContext: tlsContext, catalog: catalog,
+                          metrics: metrics, clientLimiter: clientLimiter, logger: logger,
+                          uncoveredRefusal: { [unowned self] host in refusedForWantOfCertificate(host) })
         }
-        for (worker, workerDescriptors) in zip(workers, descriptors) {
-            worker.queue.sync { worker.start(listening: workerDescriptors) }
+        for (loop, loopDescriptors) in zip(loops, descriptors) {
+            loop.queue.sync { loop.start(listening: loopDescriptors) }
         }
         // Once serving: thousands of warning lines do not hold up the first request.
         log(report)
@@ -120,7 +120,7 @@ public final class Server: @unchecked Sendable {
             "certificates": "\(catalog.certificates.pairs.count)",
             "rejected_policies": "\(report.rejectedPolicyFiles.count)",
             "skipped_certificates": "\(report.certificateProblems.count)",
-            "workers": "\(workers.count)",
+            "workers": "\(loops.count)",
             "startup_ms": "\(MonotonicClock.milliseconds() - started)",
         ]
         if listening.count > bound.count {
@@ -183,7 +183,7 @@ public final class Server: @unchecked Sendable {
 
     /// Builds a new catalog off the event loops and swaps it in; a failure keeps the current one. Scope, load, merge,
     /// swap, report: the file events decide what is read again (only the policy files they name, or everything),
-    /// `CatalogLoader.scan` reads it, `CatalogMerge.merge` decides what serves (keep-the-last-good), the workers get
+    /// `CatalogLoader.scan` reads it, `CatalogMerge.merge` decides what serves (keep-the-last-good), the loops get
     /// the result, and the reporting queue says what changed. Certificates changed beyond one batch follow in
     /// further passes of the same chain, each queued right after the previous one is installed.
     public func reload(trigger: String = "request", changes: FileChanges? = nil) {
@@ -209,10 +209,10 @@ public final class Server: @unchecked Sendable {
                 let merged = CatalogMerge.merge(previous: catalog, previousReport: lastReport, scanned: scanned,
                                                 batch: batch, sources: sources)
                 let next = merged.catalog, report = merged.report
-                // Swap. Serve it first; logging, the status file and metrics (seconds at 50,000 domains) come after,
+                // Swap. Serve it first; logging, the status file and metrics (slow with many domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
-                for worker in workers {
-                    worker.perform { worker.replaceCatalog(next) }
+                for loop in loops {
+                    loop.perform { loop.replaceCatalog(next) }
                 }
                 // Only its policies: holding the previous catalog would keep its certificates alive past the trim.
                 let policiesBefore = catalog?.policies ?? [:]
@@ -319,7 +319,7 @@ public final class Server: @unchecked Sendable {
         timer.setEventHandler { [self] in
             do {
                 let context = try TLSServerContext(settings: configuration.tls, challenges: configuration.challenges)
-                for worker in workers { worker.perform { worker.replaceTLSContext(context) } }
+                for loop in loops { loop.perform { loop.replaceTLSContext(context) } }
                 logger.info("rotated TLS session ticket keys")
             } catch {
                 logger.error("cannot rotate TLS session ticket keys: \(error)")
@@ -338,9 +338,9 @@ public final class Server: @unchecked Sendable {
         isReady.store(false, ordering: .relaxed)
         logger.notice("stopping: finishing in-flight requests", metadata: ["timeout_s": "\(timeout)"])
         let group = DispatchGroup()
-        for worker in workers {
+        for loop in loops {
             group.enter()
-            worker.perform { worker.drain { group.leave() } }
+            loop.perform { loop.drain { group.leave() } }
         }
         group.notify(queue: control) { [self] in
             stopped { logger.notice("stopped") }
@@ -359,20 +359,20 @@ public final class Server: @unchecked Sendable {
         stoppedSignal.signal()
     }
 
-    /// One socket per worker per address (SO_REUSEPORT). Port 0 is resolved by the first bind and reused.
+    /// One socket per loop per address (SO_REUSEPORT). Port 0 is resolved by the first bind and reused.
     private func bindListeners() throws -> ([SocketAddress], [[Int32]]) {
         var bound: [SocketAddress] = []
-        var perWorker = [[Int32]](repeating: [], count: max(1, configuration.workers))
+        var perLoop = [[Int32]](repeating: [], count: max(1, configuration.workers))
         for address in configuration.listen {
             var address = address
-            for index in perWorker.indices {
+            for index in perLoop.indices {
                 let (descriptor, port) = try ListeningSocket.open(address)
                 address.port = port
-                perWorker[index].append(descriptor)
+                perLoop[index].append(descriptor)
             }
             bound.append(address)
         }
-        return (bound, perWorker)
+        return (bound, perLoop)
     }
 
     /// A domain that was served and no longer has a certificate (its files removed, or its directory emptied):

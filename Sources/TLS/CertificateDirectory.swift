@@ -98,9 +98,9 @@ public enum CertificateDirectory {
         return "\(action) \(certificatePath): \(rejection.message)"
     }
 
-    /// Parses on every CPU: OpenSSL 3.0 spends ~0.2 ms per pair, which is seconds at 50,000 domains. More lanes than
-    /// CPUs keep the disk busy on a cold start: with the files out of the page cache, 1,000 pairs loaded in
-    /// 590-615 ms instead of 770-813 ms with one thread per CPU.
+    /// Parses on every CPU: OpenSSL's parsing is most of a large load. More lanes than CPUs keep the disk busy on a
+    /// cold start: with the files out of the page cache, a lane per CPU would leave a CPU idle while its lane waits
+    /// for a read.
     private static func parseInParallel(_ items: [(candidate: Candidate, earlier: CertificateKeyPair?)], now: Int)
         -> [Result<CertificateLoader.Loaded, Error>] {
         Lanes.map(count: items.count, label: "mta-sts-host.certificates") {

@@ -52,10 +52,9 @@ public final class TLSConnection {
 
     /// The SSL object's ex_data slot that points back at its connection, unretained: the SSL object lives exactly
     /// as long as its connection. Registered once per process; `TLSServerContext` refuses to start without it.
-    /// Setting it allocates the SSL object's ex_data stack: 96 heap bytes per connection (two 48-byte blocks),
-    /// measured at +0.18 KiB RSS per idle TLS connection (14.12 -> 14.30, 2,000 held), which nginx pays too for
-    /// its own connection index. The socket BIO's callback argument costs nothing but is lost the day anything
-    /// sets a BIO callback or replaces the BIO.
+    /// Setting it allocates the SSL object's ex_data stack, a small cost in every connection's memory that nginx
+    /// pays too for its own connection index. The socket BIO's callback argument costs nothing but is lost the day
+    /// anything sets a BIO callback or replaces the BIO.
     static let linkIndex = shim_SSL_get_ex_new_index()
 
     /// The connection `ssl` belongs to, for OpenSSL's callbacks; nil only if the link was never made.
@@ -171,8 +170,8 @@ public final class TLSConnection {
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
-    /// SSL_get_error needs an empty error queue. ERR_clear_error walks all 16 slots of it (2.6 % of the CPU per
-    /// keep-alive request); the queue is almost always empty already, which ERR_peek_error tells cheaply.
+    /// SSL_get_error needs an empty error queue. ERR_clear_error walks all 16 slots of it, on every call of every
+    /// request; the queue is almost always empty already, which ERR_peek_error tells cheaply.
     private func clearErrorQueue() {
         if ERR_peek_error() != 0 { ERR_clear_error() }
     }

@@ -40,8 +40,8 @@ public final class TLSServerContext: @unchecked Sendable {
         // No server-side session cache: resumption, when enabled, is by stateless tickets only.
         _ = shim_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
         // Writes may be retried from another address. No SSL_MODE_RELEASE_BUFFERS: it frees and reallocates the
-        // 16 KiB record buffers around every record (ten times per connection); a connection waiting for its peer
-        // releases them instead (TLSConnection.classify).
+        // 16 KiB record buffers around every record, several times per connection; a connection waiting for its
+        // peer releases them instead (TLSConnection.classify).
         _ = shim_SSL_CTX_set_mode(context, Int(SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
         // Read whole socket buffers, not record header then body: one recv per request instead of two.
         shim_SSL_CTX_set_read_ahead(context, 1)

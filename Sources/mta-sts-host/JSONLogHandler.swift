@@ -13,11 +13,11 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        var fields: [(String, JSONValue)] = [("time", .string(Self.timestamp())), ("level", .string(level.rawValue)),
-                                             ("message", .string(message.description))]
-        let merged = metadata.merging(explicit ?? [:]) { $1 }
+    func log(event: LogEvent) {
+        var fields: [(String, JSONValue)] = [("time", .string(Self.timestamp())),
+                                             ("level", .string(event.level.rawValue)),
+                                             ("message", .string(event.message.description))]
+        let merged = event.mergedMetadata(over: metadata)
         for key in merged.keys.sorted() { fields.append((key, .string(merged[key]!.description))) }
         // One write(2) per line keeps lines from different threads whole.
         StandardError.print(JSONValue.object(fields).compact)
@@ -30,9 +30,9 @@ struct JSONLogHandler: LogHandler {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         var buffer = [CChar](repeating: 0, count: 32)
-        strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
         let millis = now.tv_nsec / 1_000_000
         let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return String(cString: buffer) + ".\(fraction)Z"
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) + ".\(fraction)Z"
     }
 }

@@ -2,6 +2,7 @@ import Catalog
 import FileSystem
 import Glibc
 import Logging
+import MTASTS
 import Reactor
 import Server
 import TLS
@@ -71,7 +72,7 @@ enum SelfSignedSetup {
         guard case .success(let entries) = DirectoryListing.entries(of: directory) else { return 0 }
         var stale: [String] = []
         for name in entries.map(\.name) {
-            guard name.hasPrefix("mta-sts."), name.hasSuffix(".crt") || name.hasSuffix(".key") else { continue }
+            guard name.hasPrefix(DNSRecords.policyHostPrefix), name.hasSuffix(".crt") || name.hasSuffix(".key") else { continue }
             if !hosts.contains(String(name.dropLast(4))) { stale.append(directory + "/" + name) }
         }
         return stale.filter { unlink($0) == 0 && $0.hasSuffix(".crt") }.count
@@ -93,7 +94,7 @@ enum SelfSignedSetup {
 
     private static func shellQuoted(_ text: String) -> String {
         let plain = text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || "./-_:".utf8.contains(byte)
+            ASCII.isLetterOrDigit(byte) || "./-_:".utf8.contains(byte)
         }
         return plain ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }

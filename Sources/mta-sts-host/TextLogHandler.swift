@@ -16,8 +16,7 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        if let error = event.error { merged["error.message"] = "\(error)" }
+        let merged = event.mergedMetadata(over: metadata)
         var line = Self.timestamp() + " \(event.level)" + (label.isEmpty ? "" : " " + PlainText.escaped(label)) + ":"
         for key in merged.keys.sorted() {
             let value = merged[key]!.description

@@ -11,7 +11,7 @@ import TLS
 
 /// One event loop: a serial queue, its own listening sockets, its connections and their timeouts.
 /// Everything here runs on `queue`, so nothing in it is locked (hence @unchecked Sendable).
-final class Worker: @unchecked Sendable {
+final class EventLoop: @unchecked Sendable {
     let queue: DispatchQueue
     /// Readiness of every connection on this loop, through one Dispatch source.
     let poller: SocketPoller
@@ -52,7 +52,7 @@ final class Worker: @unchecked Sendable {
         self.metrics = metrics
         self.uncoveredRefusal = uncoveredRefusal
         self.clientLimiter = clientLimiter
-        self.queue = DispatchQueue(label: "mta-sts-host.worker.\(index)")
+        self.queue = DispatchQueue(label: "mta-sts-host.loop.\(index)")
         self.poller = try SocketPoller(queue: queue, hold: Self.hold)
         self.configuration = configuration
         self.timeouts = ConnectionTimeouts(configuration)
@@ -108,7 +108,7 @@ final class Worker: @unchecked Sendable {
         }
         // TLS is set up when the client's first bytes arrive (at once when they came with the accept); a failure
         // then is counted as a `tls_setup` handshake failure and closes that connection only.
-        let connection = Connection(descriptor: socket.descriptor, worker: self)
+        let connection = Connection(descriptor: socket.descriptor, loop: self)
         connections.insert(connection, address: clientAddress)
         heapTrim.opened(openConnections: connections.count)
         metrics.openConnections.increment()

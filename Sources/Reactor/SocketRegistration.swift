@@ -2,7 +2,7 @@ import Glibc
 
 /// The registration of one connected socket with its loop's poller, kept inline by the socket's owner (a value, not
 /// an object: an idle connection costs one allocation less). All calls on the loop's queue.
-public struct SocketSources {
+public struct SocketRegistration {
     /// The poller outlives every socket registered with it (the event loop owns both).
     private unowned(unsafe) let poller: SocketPoller
     public let descriptor: Int32
