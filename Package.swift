@@ -52,12 +52,12 @@ let package = Package(
         // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that
         // runs the orders.
         .target(name: "Issuance", dependencies: [
-            "ACME", "Catalog", "TLS", "FileSystem", "Resolver",
+            "ACME", "Catalog", "TLS", "FileSystem", "DNSClient",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // The only importer of CLDNS: blocking DNS lookups through ldns.
-        .target(name: "Resolver", dependencies: ["CLDNS"]),
+        .target(name: "DNSClient", dependencies: ["CLDNS"]),
         // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
             "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS"]),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver"]),
+        .testTarget(name: "DNSClientTests", dependencies: ["DNSClient"]),
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
     ]
 )

@@ -5,7 +5,7 @@ import Dispatch
 import FileSystem
 import Glibc
 import Logging
-import Resolver
+import DNSClient
 import Synchronization
 import TLS
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Resolver
+@testable import DNSClient
 
 /// Against pebble-challtestsrv (Debian `pebble`, installed by `make deps`): a real DNS server on loopback.
 @Suite(.serialized) struct DNSResolverTests {
@@ -24,6 +24,15 @@ import Testing
         let resolver = try DNSResolver(server: "127.0.0.1:\(server.dnsPort)")
         #expect(resolver.addresses(of: "mta-sts.a.test") == .addresses(["127.0.0.7"]))
         #expect(resolver.addresses(of: "mta-sts.b.test") == .noAddress)
+    }
+
+    @Test func readsTextRecordsWhole() throws {
+        let server = try ChallengeTestServer()
+        defer { server.stop() }
+        try server.setTXT(host: "_mta-sts.a.test", value: "v=STSv1; id=20261207T000000")
+        let resolver = try DNSResolver(server: "127.0.0.1:\(server.dnsPort)")
+        #expect(resolver.textRecords("_mta-sts.a.test") == .records(["v=STSv1; id=20261207T000000"]))
+        #expect(resolver.textRecords("_mta-sts.b.test") == .records([]))
     }
 
     @Test func aServerThatDoesNotAnswerIsAFailureNotAnAbsence() throws {
@@ -50,7 +59,11 @@ final class ChallengeTestServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<100 where !managementAnswers() { usleep(50_000) }
+        var attempts = 0
+        while !managementAnswers(), attempts < 100 {
+            usleep(50_000)
+            attempts += 1
+        }
     }
 
     func stop() {
@@ -61,6 +74,12 @@ final class ChallengeTestServer {
     func addA(host: String, address: String) throws {
         let body = "{\"host\":\"\(host).\",\"addresses\":[\"\(address)\"]}"
         guard post("/add-a", body: body) == 200 else { throw CocoaError(.fileReadUnknown) }
+    }
+
+    func setTXT(host: String, value: String) throws {
+        guard post("/set-txt", body: "{\"host\":\"\(host).\",\"value\":\"\(value)\"}") == 200 else {
+            throw CocoaError(.fileReadUnknown)
+        }
     }
 
     private func managementAnswers() -> Bool { post("/clear-txt", body: "{\"host\":\"x.\"}") == 200 }

@@ -41,8 +41,8 @@ public final class DNSResolver {
     public func addresses(of name: String) -> NameLookup {
         var found: [String] = []
         for type in [LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA] {
-            switch query(name, type: type) {
-            case .answers(let records): found += records
+            switch query(name, type: type, decode: Self.firstFieldText) {
+            case .records(let records): found += records
             case .nonexistent: return .nonexistent
             case .failed(let reason): return .failed(reason)
             }
@@ -50,13 +50,34 @@ public final class DNSResolver {
         return found.isEmpty ? .noAddress : .addresses(found)
     }
 
-    private enum Answer {
-        case answers([String])
-        case nonexistent
-        case failed(String)
+    /// The TXT records at `name` (CNAMEs followed by the resolver), each one's strings joined as RFC 8461 §3.1 and
+    /// RFC 8460 §3 read them.
+    public func textRecords(_ name: String) -> DNSAnswer<String> {
+        query(name, type: LDNS_RR_TYPE_TXT) { record in
+            var text: [UInt8] = []
+            for index in 0..<ldns_rr_rd_count(record) {
+                guard let field = ldns_rr_rdf(record, index), let data = ldns_rdf_data(field) else { continue }
+                // A character-string: its length, then its bytes (RFC 1035 §3.3).
+                let size = ldns_rdf_size(field)
+                guard size > 0 else { continue }
+                text += UnsafeBufferPointer(start: data + 1, count: min(Int(data[0]), size - 1))
+            }
+            return String(decoding: text, as: UTF8.self)
+        }
     }
 
-    private func query(_ name: String, type: ldns_rr_type) -> Answer {
+    /// The MX records of `name`, exchanges lower-cased without the final dot.
+    public func mailExchangers(_ name: String) -> DNSAnswer<MailExchanger> {
+        query(name, type: LDNS_RR_TYPE_MX) { record in
+            guard ldns_rr_rd_count(record) == 2, let preference = ldns_rr_rdf(record, 0),
+                  let exchange = Self.text(of: ldns_rr_rdf(record, 1)) else { return nil }
+            return MailExchanger(preference: Int(ldns_rdf2native_int16(preference)),
+                                 exchange: DNSName.normalized(exchange))
+        }
+    }
+
+    private func query<Record>(_ name: String, type: ldns_rr_type,
+                               decode: (UnsafeMutablePointer<ldns_rr>) -> Record?) -> DNSAnswer<Record> {
         guard let owner = ldns_dname_new_frm_str(name) else { return .failed("\(name) is not a valid DNS name") }
         defer { ldns_rdf_deep_free(owner) }
         var packet: UnsafeMutablePointer<ldns_pkt>?
@@ -68,18 +89,26 @@ public final class DNSResolver {
         switch ldns_pkt_get_rcode(packet) {
         case LDNS_RCODE_NOERROR: break
         case LDNS_RCODE_NXDOMAIN: return .nonexistent
-        case let rcode: return .failed("rcode \(rcode.rawValue)")
+        case let rcode:
+            let text = ldns_pkt_rcode2str(rcode)
+            defer { free(text) }
+            return .failed(text.map { String(cString: $0) } ?? "rcode \(rcode.rawValue)")
         }
-        guard let records = ldns_pkt_rr_list_by_type(packet, type, LDNS_SECTION_ANSWER) else { return .answers([]) }
+        guard let records = ldns_pkt_rr_list_by_type(packet, type, LDNS_SECTION_ANSWER) else { return .records([]) }
         defer { ldns_rr_list_deep_free(records) }
-        var texts: [String] = []
-        for index in 0..<ldns_rr_list_rr_count(records) {
-            guard let record = ldns_rr_list_rr(records, index), let data = ldns_rr_rdf(record, 0),
-                  let text = ldns_rdf2str(data) else { continue }
-            texts.append(String(cString: text))
-            free(text)
-        }
-        return .answers(texts)
+        return .records((0..<ldns_rr_list_rr_count(records)).compactMap { index in
+            ldns_rr_list_rr(records, index).flatMap(decode)
+        })
+    }
+
+    private static func firstFieldText(_ record: UnsafeMutablePointer<ldns_rr>) -> String? {
+        text(of: ldns_rr_rdf(record, 0))
+    }
+
+    private static func text(of field: UnsafeMutablePointer<ldns_rdf>?) -> String? {
+        guard let field, let text = ldns_rdf2str(field) else { return nil }
+        defer { free(text) }
+        return String(cString: text)
     }
 
     /// `ADDR[:PORT]`, with IPv6 in brackets when a port follows; port 53 when none is given.
