@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNSClient
 import FileSystem
 import Issuance
 
@@ -24,9 +25,16 @@ struct ACMEOptions: ParsableArguments {
     var resolver: String?
 
     func validate() throws {
+        if let resolver {
+            do {
+                _ = try DNSResolver(server: resolver)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         guard let directory else {
-            if email != nil || trust != nil || storage != nil {
-                throw ValidationError("--acme-email, --acme-trust and --acme-dir need --acme-directory")
+            if email != nil || trust != nil || storage != nil || resolver != nil {
+                throw ValidationError("--acme-email, --acme-trust, --acme-dir and --resolver need --acme-directory")
             }
             return
         }

@@ -1,8 +1,9 @@
 """Built-in ACME when things go wrong: a name whose DNS points elsewhere fails its challenge and backs off, a name
 without an address is never ordered, and a CA that went away leaves the certificates serving and the retry
-planned. Each time `status` says why."""
+planned. Each time `status` says why. And a mistyped ACME flag is a usage error before anything starts."""
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
@@ -96,3 +97,19 @@ def test_with_the_ca_back_the_retry_issues(tmp_path, ca, pebble, start_server):
     acme.start()
     wait_until_served(server, pebble_root(acme, tmp_path), "w.test", timeout=FIRST_BACKOFF + 30)
     assert fetch(server, root, "x.test").returncode == 0
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--acme-directory", "http://acme.example/directory"], "expected an https:// URL"),
+    (["--acme-email", "hostmaster@example.com"], "need --acme-directory"),
+    (["--resolver", "127.0.0.1:53"], "need --acme-directory"),
+    (["--acme-directory", "https://acme.example/directory", "--resolver", "dns.example:53"], "not an IP address"),
+])
+def test_acme_flags_are_checked_before_anything_starts(binary, tmp_path, flags, expected):
+    """A mistyped ACME flag is a usage error naming the fix, not a server that starts and fails every order."""
+    result = subprocess.run([str(binary), "serve", "--policies", str(tmp_path), "--certs", str(tmp_path),
+                             "--state-dir", str(tmp_path / "state"), "--allow-root", *flags],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 64, result
+    assert expected in result.stderr, result.stderr
+    assert not (tmp_path / "state").exists()
