@@ -23,9 +23,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
-        // libcurl (libcurl4-openssl-dev): HTTPS to the ACME server.
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl (libcurl4-openssl-dev), loaded with dlopen on first use rather than linked: HTTPS to the ACME server.
+        .target(name: "CCurl"),
         // DNS lookups (libldns-dev): whether a name resolves before ordering its certificate.
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
         // Linux calls Swift's Glibc module does not export (accept4).

@@ -14,8 +14,21 @@ final class HTTPSClient: HTTPTransport {
         var userAgent = "mta-sts-host-acme/1"
     }
 
-    /// curl_global_init is not thread-safe in every libcurl: Swift runs a static initialiser exactly once.
-    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    /// libcurl is loaded on first use (see Sources/CCurl), then initialised: curl_global_init is not thread-safe in
+    /// every libcurl, and Swift runs a static initialiser exactly once.
+    private static let globalInit: Result<Void, HTTPSClientError> = {
+        var error = [CChar](repeating: 0, count: 256)
+        guard ccurl_load(&error, error.count) == 0 else {
+            let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(HTTPSClientError(method: "", url: "",
+                                             reason: "cannot load libcurl (Debian: apt install libcurl4): \(reason)"))
+        }
+        let code = ccurl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        guard code == CURLE_OK else {
+            return .failure(HTTPSClientError(method: "", url: "", reason: "curl_global_init: \(message(code))"))
+        }
+        return .success(())
+    }()
 
     private let configuration: Configuration
     private let handle: UnsafeMutableRawPointer
@@ -23,10 +36,8 @@ final class HTTPSClient: HTTPTransport {
     private let trustBlob: [UInt8]?
 
     init(configuration: Configuration) throws {
-        guard Self.globalInit == CURLE_OK else {
-            throw HTTPSClientError(method: "", url: "", reason: "curl_global_init: \(Self.message(Self.globalInit))")
-        }
-        guard let handle = curl_easy_init() else {
+        try Self.globalInit.get()
+        guard let handle = ccurl_easy_init() else {
             throw HTTPSClientError(method: "", url: "", reason: "curl_easy_init failed")
         }
         self.handle = handle
@@ -34,23 +45,23 @@ final class HTTPSClient: HTTPTransport {
         do {
             trustBlob = try configuration.trustBundlePath.map { try Self.trustedCertificates(adding: $0, handle: handle) }
         } catch {
-            curl_easy_cleanup(handle)
+            ccurl_easy_cleanup(handle)
             throw error
         }
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { ccurl_easy_cleanup(handle) }
 
     func send(_ request: HTTPRequest) throws -> HTTPResponse {
         // Reset drops every option of the last request but keeps the open connection and the TLS session cache.
-        curl_easy_reset(handle)
+        ccurl_easy_reset(handle)
         let collector = ResponseCollector(maximumBodyBytes: configuration.maximumBodyBytes)
         let collectorPointer = Unmanaged.passRetained(collector)
         defer { collectorPointer.release() }
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { ccurl_slist_free_all(headerList) }
         for (name, value) in request.headers {
-            guard let appended = curl_slist_append(headerList, "\(name): \(value)") else {
+            guard let appended = ccurl_slist_append(headerList, "\(name): \(value)") else {
                 throw failure(request, "cannot allocate the header list")
             }
             headerList = appended
@@ -59,7 +70,7 @@ final class HTTPSClient: HTTPTransport {
         let code = try errorText.withUnsafeMutableBufferPointer { errorBuffer -> CURLcode in
             try configure(request, headers: headerList, collector: collectorPointer.toOpaque(),
                           errorBuffer: errorBuffer.baseAddress)
-            return curl_easy_perform(handle)
+            return ccurl_easy_perform(handle)
         }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -68,7 +79,7 @@ final class HTTPSClient: HTTPTransport {
                           : detail.isEmpty ? Self.message(code) : detail)
         }
         var status = 0
-        guard shim_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK else {
+        guard ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK else {
             throw failure(request, "no response code")
         }
         return HTTPResponse(status: status, headers: HTTPResponseHeaders(collector.headers), body: collector.body)
@@ -79,42 +90,42 @@ final class HTTPSClient: HTTPTransport {
         func set(_ result: CURLcode, _ option: String) throws {
             guard result == CURLE_OK else { throw failure(request, "\(option): \(Self.message(result))") }
         }
-        try set(shim_curl_easy_setopt_string(handle, CURLOPT_URL, request.url), "CURLOPT_URL")
+        try set(ccurl_easy_setopt_string(handle, CURLOPT_URL, request.url), "CURLOPT_URL")
         // Only HTTPS, also for redirects (which are not followed anyway): the CA is never reached in the clear.
-        try set(shim_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"), "CURLOPT_PROTOCOLS_STR")
-        try set(shim_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")
-        try set(shim_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, configuration.connectTimeoutSeconds),
+        try set(ccurl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"), "CURLOPT_PROTOCOLS_STR")
+        try set(ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")
+        try set(ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, configuration.connectTimeoutSeconds),
                 "CURLOPT_CONNECTTIMEOUT")
-        try set(shim_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT, configuration.totalTimeoutSeconds), "CURLOPT_TIMEOUT")
-        try set(shim_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent), "CURLOPT_USERAGENT")
-        try set(shim_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
-        try set(shim_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "CURLOPT_HTTPHEADER")
-        try set(shim_curl_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, ResponseCollector.bodyCallback), "CURLOPT_WRITEFUNCTION")
-        try set(shim_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, collector), "CURLOPT_WRITEDATA")
-        try set(shim_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION,
+        try set(ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT, configuration.totalTimeoutSeconds), "CURLOPT_TIMEOUT")
+        try set(ccurl_easy_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent), "CURLOPT_USERAGENT")
+        try set(ccurl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
+        try set(ccurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "CURLOPT_HTTPHEADER")
+        try set(ccurl_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, ResponseCollector.bodyCallback), "CURLOPT_WRITEFUNCTION")
+        try set(ccurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, collector), "CURLOPT_WRITEDATA")
+        try set(ccurl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION,
                                                            ResponseCollector.headerCallback),
                 "CURLOPT_HEADERFUNCTION")
-        try set(shim_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, collector), "CURLOPT_HEADERDATA")
+        try set(ccurl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, collector), "CURLOPT_HEADERDATA")
         if var trustBlob {
             try trustBlob.withUnsafeMutableBytes { bytes in
                 // CURL_BLOB_COPY: libcurl keeps its own copy, so the pointer need not outlive this call.
                 var blob = curl_blob(data: bytes.baseAddress, len: bytes.count, flags: UInt32(CURL_BLOB_COPY))
-                try set(shim_curl_easy_setopt_blob(handle, CURLOPT_CAINFO_BLOB, &blob), "CURLOPT_CAINFO_BLOB")
+                try set(ccurl_easy_setopt_blob(handle, CURLOPT_CAINFO_BLOB, &blob), "CURLOPT_CAINFO_BLOB")
             }
         }
         switch request.method {
         case .get:
-            try set(shim_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1), "CURLOPT_HTTPGET")
+            try set(ccurl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1), "CURLOPT_HTTPGET")
         case .head:
-            try set(shim_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1), "CURLOPT_NOBODY")
+            try set(ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 1), "CURLOPT_NOBODY")
         case .post:
-            try set(shim_curl_easy_setopt_long(handle, CURLOPT_POST, 1), "CURLOPT_POST")
-            try set(shim_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
+            try set(ccurl_easy_setopt_long(handle, CURLOPT_POST, 1), "CURLOPT_POST")
+            try set(ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
                     "CURLOPT_POSTFIELDSIZE_LARGE")
             // COPYPOSTFIELDS copies the bytes now (never reads stdin for an empty body, as a NULL POSTFIELDS would).
             let body = request.body.isEmpty ? [UInt8(0)] : request.body
             try body.withUnsafeBytes { bytes in
-                try set(shim_curl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)),
+                try set(ccurl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)),
                         "CURLOPT_COPYPOSTFIELDS")
             }
         }
@@ -124,7 +135,7 @@ final class HTTPSClient: HTTPTransport {
         HTTPSClientError(method: request.method.rawValue, url: request.url, reason: reason)
     }
 
-    private static func message(_ code: CURLcode) -> String { String(cString: curl_easy_strerror(code)) }
+    private static func message(_ code: CURLcode) -> String { String(cString: ccurl_easy_strerror(code)) }
 
     /// CURLOPT_CAINFO would replace the system's roots with the extra bundle. `--acme-trust` adds to them
     /// instead (a private ACME CA reached through a public proxy, pebble beside a public directory), so the blob
@@ -135,7 +146,7 @@ final class HTTPSClient: HTTPTransport {
         }
         var systemBundle: [UInt8] = []
         var defaultPath: UnsafeMutablePointer<CChar>? = nil
-        if shim_curl_easy_getinfo_string(handle, CURLINFO_CAINFO, &defaultPath) == CURLE_OK, let defaultPath,
+        if ccurl_easy_getinfo_string(handle, CURLINFO_CAINFO, &defaultPath) == CURLE_OK, let defaultPath,
            let bytes = FileManager.default.contents(atPath: String(cString: defaultPath)) {
             systemBundle = Array(bytes) + [UInt8(ascii: "\n")]
         }

@@ -43,6 +43,21 @@ def test_three_domains_are_issued_from_nothing_and_served(tmp_path, ca, pebble, 
     key = server.state_dir / "acme" / "certificates" / f"mta-sts.{DOMAINS[0]}" / "privkey.pem"
     assert key.stat().st_mode & 0o777 == 0o600
     assert (server.state_dir / "acme" / "account.key").stat().st_mode & 0o777 == 0o600
+    assert maps(server.process.pid, "libcurl.so"), "the server ordered over HTTPS without loading libcurl?"
+
+
+def test_libcurl_is_not_loaded_by_a_server_without_acme(server):
+    """libcurl and its ~27 libraries are loaded by the first ACME request only (Sources/CCurl): a server without
+    --acme-directory does not map them, so it pays neither their start-up nor their memory."""
+    assert server.is_running()
+    assert maps(server.process.pid, "libssl.so")  # the listing is real: OpenSSL is there
+    assert not maps(server.process.pid, "libcurl.so")
+
+
+def maps(pid: int, library: str) -> bool:
+    """Whether a process maps a file whose name starts with `library` (/proc/PID/maps; libcurl.so.4.8.0, say)."""
+    with open(f"/proc/{pid}/maps") as mappings:
+        return any(line.split()[-1].rsplit("/", 1)[-1].startswith(library) for line in mappings if "/" in line)
 
 
 def test_a_restart_reuses_the_certificates_and_the_account(tmp_path, ca, pebble, start_server):
