@@ -101,11 +101,12 @@ public final class PublicationManager: @unchecked Sendable {  // mutable state c
         timer = source
     }
 
-    /// The status of thousands of domains is copied at most a few times a second, not once per update.
+    /// The status of thousands of domains is copied (and the document rendered) at most once a second, not once
+    /// per update.
     private func refreshStatusSoon() {
         guard !statusRefreshScheduled else { return }
         statusRefreshScheduled = true
-        queue.asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
+        queue.asyncAfter(deadline: .now() + .seconds(1)) { [self] in
             statusRefreshScheduled = false
             let status = book.entries.mapValues { entry in
                 var nextAttempt: Int?

@@ -29,6 +29,8 @@ public final class Server: @unchecked Sendable {
     private let stoppedSignal = DispatchSemaphore(value: 0)
     /// Read by the admin endpoint without waiting for the control queue, which may be busy reloading.
     private let isReady = Atomic<Bool>(false)
+    /// Whether a `statusChanged` refresh is already waiting on the reporting queue.
+    private let statusRefreshQueued = Atomic<Bool>(false)
     private let publishedStatus = Mutex<String>("{}\n")
     private let metrics = ServerMetrics()
     private lazy var statusPublisher = StatusPublisher(
@@ -291,9 +293,15 @@ public final class Server: @unchecked Sendable {
                       metadata: ["host": "\(host)"])
     }
 
-    /// Something the status document shows changed between loads (an ACME order failed, say).
+    /// Something the status document shows changed between loads (an ACME order failed, say). At most one
+    /// refresh waits on the reporting queue: with thousands of domains a rendering takes a while, and a backlog of
+    /// them would hold up the next load's report and the catalog observers (the DNS publisher) behind it.
     public func statusChanged() {
-        reporting.async { [self] in statusPublisher.refresh() }
+        guard !statusRefreshQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        reporting.async { [self] in
+            statusRefreshQueued.store(false, ordering: .releasing)
+            statusPublisher.refresh()
+        }
     }
 
     /// Records a newly loaded catalog (on the control queue); its status file and metrics follow on the
