@@ -6,6 +6,8 @@ TSIG, against a real BIND (support/bind.py) primary for the zone `test`.
 | one.test    | ECDSA `one/one.crt`  | one.test.txt  | `_mta-sts.one`: a stale v=STSv1 record and "keep me" |
 | two.test    | RSA `two/two.crt`    | two.test.txt  | nothing                                             |
 
+The 1,000-domain test makes its own world (support/worlds.py `build_scale_world`) and a zone without records.
+
 The timing tests print what they measure (run with `-s` to see it).
 """
 from __future__ import annotations
@@ -188,3 +190,23 @@ def test_a_thousand_domains_changed_at_once_are_published_in_bounded_time(start_
         assert health.metric(samples, "mta_sts_dns_updates_total", result="failed") == 0
     finally:
         named.stop()
+
+
+@pytest.mark.parametrize("remove", [False, True])
+def test_a_removed_policy_leaves_its_record_unless_removal_is_asked_for(start_server, world, named, binary, remove):
+    flags = update_flags(named, *(["--dns-update-remove"] if remove else []))
+    server = start_server(world, *flags)
+    ids = expected_ids(binary, world)
+    wait_until(lambda: named.sts_ids() == ids, "the ids at start", server=server, named=named)
+    (world.policies_dir / f"{TWO}.txt").unlink()
+    if remove:
+        wait_until(lambda: TWO not in named.sts_ids(), "the record removed", server=server, named=named)
+        assert named.txt(f"_mta-sts.{ONE}") == sorted([OTHER_TEXT, f"v=STSv1; id={ids[ONE]}"])
+    else:
+        assert server.wait_for_log(f"{TWO} is no longer served; its _mta-sts TXT record is left in place"), \
+            server.log_tail()
+        assert named.sts_ids() == ids
+    # Counted once the answer is back, a moment after DNS shows the change.
+    samples = health.samples_when(server, lambda found: health.metric(
+        found, "mta_sts_dns_updates_total", result="removed") >= (1 if remove else 0))
+    assert health.metric(samples, "mta_sts_dns_updates_total", result="removed") == (1 if remove else 0)
