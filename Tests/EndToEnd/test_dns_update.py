@@ -116,7 +116,7 @@ def test_a_policy_edit_is_served_then_published(start_server, world, named, bina
     print(f"\none domain: policy edit -> new id answering in DNS: {elapsed:.3f} s")
 
 
-def test_a_wrong_key_is_retried_and_shown_while_serving_goes_on(start_server, world, named, tmp_path):
+def test_a_wrong_key_is_retried_and_shown_while_serving_goes_on(start_server, world, named, tmp_path, binary):
     wrong_key = tmp_path / "wrong.key"
     wrong_key.write_text(bind_support.tsig_keygen())  # the same key name, another secret
     wrong_key.chmod(0o644)
@@ -135,6 +135,8 @@ def test_a_wrong_key_is_retried_and_shown_while_serving_goes_on(start_server, wo
         found, "mta_sts_dns_updates_total", result="failed") >= 4)
     assert health.metric(samples, "mta_sts_dns_updates_total", result="failed") >= 4  # two domains, twice
     assert "NOTAUTH" in server.log_text()
+    table = health.status_command(binary, server.state_dir).stdout
+    assert f"{ONE}: DNS update of id={status['pending_id']} failed" in table and "BADSIG" in table, table
 
 
 def test_the_dns_server_down_then_back(start_server, world, named, binary):
