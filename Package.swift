@@ -55,8 +55,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
-        // The only importer of CLDNS: blocking DNS lookups through ldns.
+        // The only importer of CLDNS: blocking DNS lookups, RFC 2136 updates and TSIG through ldns.
         .target(name: "DNSClient", dependencies: ["CLDNS"]),
+        // Each served id published in DNS (`serve --dns-update`): when and what to update (pure), and the manager
+        // that runs the updates.
+        .target(name: "DNSPublication", dependencies: [
+            "DNSClient", "Catalog", "MTASTS",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
             "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
@@ -64,7 +71,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "mta-sts-host", dependencies: [
-            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals", "Issuance", "DNSClient",
+            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals", "Issuance", "DNSPublication", "DNSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -82,6 +89,7 @@ let package = Package(
         .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS"]),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance"]),
         .testTarget(name: "DNSClientTests", dependencies: ["DNSClient"]),
+        .testTarget(name: "DNSPublicationTests", dependencies: ["DNSPublication", "DNSClient"]),
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
     ]
 )

@@ -9,7 +9,8 @@ public enum StatusDocument {
     /// Everything but the time stamp: rendered once per load, stamped at every write.
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],
                               problems: [String], writer: ProcessIdentity?,
-                              issuance: [String: IssuanceStatus] = [:]) -> String {
+                              issuance: [String: IssuanceStatus] = [:],
+                              publication: [String: PublicationStatus] = [:]) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
                                        by: { PolicyFileName.domain(ofPath: $0.path) ?? $0.path })
         let domains: [JSONValue] = states.keys.sorted().map { domain in
@@ -38,6 +39,16 @@ public enum StatusDocument {
                 ]
                 if let error = acme.lastError { acmeFields.append(("last_error", .string(error))) }
                 fields.append(("acme", .object(acmeFields)))
+            }
+            if let dns = publication[domain] {
+                var dnsFields: [(String, JSONValue)] = [
+                    ("published_id", dns.publishedID.map(JSONValue.string) ?? .null),
+                    ("failures", .int(dns.failures)),
+                ]
+                if dns.pending { dnsFields.append(("pending_id", dns.pendingID.map(JSONValue.string) ?? .null)) }
+                if let error = dns.lastError { dnsFields.append(("last_error", .string(error))) }
+                if let next = dns.nextAttempt { dnsFields.append(("next_attempt", .int(next))) }
+                fields.append(("dns_update", .object(dnsFields)))
             }
             if let errors = pendingErrors[domain] {
                 fields.append(("pending_errors", .array(errors.map { .string($0.description) })))

@@ -26,4 +26,9 @@ enum DNSName {
         let lower = name.lowercased()
         return lower.count > 1 && lower.hasSuffix(".") ? String(lower.dropLast()) : lower
     }
+
+    /// With the final dot: ldns reads a name without one as relative to an origin it does not have.
+    static func absolute(_ name: String) -> String {
+        name.hasSuffix(".") ? name : name + "."
+    }
 }

@@ -53,17 +53,26 @@ public final class DNSResolver {
     /// The TXT records at `name` (CNAMEs followed by the resolver), each one's strings joined as RFC 8461 §3.1 and
     /// RFC 8460 §3 read them.
     public func textRecords(_ name: String) -> DNSAnswer<String> {
-        query(name, type: LDNS_RR_TYPE_TXT) { record in
-            var text: [UInt8] = []
-            for index in 0..<ldns_rr_rd_count(record) {
-                guard let field = ldns_rr_rdf(record, index), let data = ldns_rdf_data(field) else { continue }
-                // A character-string: its length, then its bytes (RFC 1035 §3.3).
-                let size = ldns_rdf_size(field)
-                guard size > 0 else { continue }
-                text += UnsafeBufferPointer(start: data + 1, count: min(Int(data[0]), size - 1))
-            }
-            return String(decoding: text, as: UTF8.self)
+        query(name, type: LDNS_RR_TYPE_TXT, decode: Self.joinedText)
+    }
+
+    /// A TXT record's strings, joined.
+    static func joinedText(_ record: UnsafeMutablePointer<ldns_rr>) -> String {
+        var text: [UInt8] = []
+        for index in 0..<ldns_rr_rd_count(record) {
+            guard let field = ldns_rr_rdf(record, index), let data = ldns_rdf_data(field) else { continue }
+            // A character-string: its length, then its bytes (RFC 1035 §3.3).
+            let size = ldns_rdf_size(field)
+            guard size > 0 else { continue }
+            text += UnsafeBufferPointer(start: data + 1, count: min(Int(data[0]), size - 1))
         }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// One query, the answer left to the caller (who frees it).
+    func send(_ owner: UnsafeMutablePointer<ldns_rdf>, type: ldns_rr_type,
+              into packet: inout UnsafeMutablePointer<ldns_pkt>?) -> ldns_status {
+        ldns_resolver_query_status(&packet, resolver, owner, type, LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
     }
 
     /// The MX records of `name`, exchanges lower-cased without the final dot.
@@ -81,7 +90,7 @@ public final class DNSResolver {
         guard let owner = ldns_dname_new_frm_str(name) else { return .failed("\(name) is not a valid DNS name") }
         defer { ldns_rdf_deep_free(owner) }
         var packet: UnsafeMutablePointer<ldns_pkt>?
-        let status = ldns_resolver_query_status(&packet, resolver, owner, type, LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
+        let status = send(owner, type: type, into: &packet)
         guard status == LDNS_STATUS_OK, let packet else {
             return .failed(String(cString: ldns_get_errorstr_by_id(status)))
         }

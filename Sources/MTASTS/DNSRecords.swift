@@ -21,7 +21,9 @@ public struct DNSRecords: Equatable, Sendable {
     public static let policyHostPrefix = "mta-sts."
     /// Without a trailing dot; the zone form adds it.
     public var stsName: String { "_mta-sts.\(domain)" }
-    public var stsValue: String { "v=STSv1; id=\(id)" }
+    public var stsValue: String { "\(Self.stsVersionPrefix); id=\(id)" }
+    /// What every MTA-STS TXT record starts with (RFC 8461 §3.1): how an updater tells it from other TXT records.
+    public static let stsVersionPrefix = "v=STSv1"
     public var tlsrptName: String { "_smtp._tls.\(domain)" }
     /// A guess at a reporting address: the operator has to choose a real mailbox.
     public var tlsrptValue: String { "v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)" }

@@ -15,6 +15,7 @@ public enum MetricHelp {
         "mta_sts_certificate_expiry_seconds": "Seconds until the certificate in file expires, per host it names.",
         "mta_sts_certificates": "Certificate pairs loaded, by source: file (--certs) or acme (issued by --acme-directory).",
         "mta_sts_acme_orders_total": "ACME orders finished, by result: issued, failed, waiting_for_dns (not ordered: the name does not resolve).",
+        "mta_sts_dns_updates_total": "_mta-sts TXT updates (--dns-update) finished, by result: published, unchanged (DNS already carried the id), removed, failed.",
         "mta_sts_status_file_writable": "1 when the last write of status.json in --state-dir succeeded, else 0.",
     ]
 

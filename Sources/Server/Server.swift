@@ -29,12 +29,15 @@ public final class Server: @unchecked Sendable {
     private let stoppedSignal = DispatchSemaphore(value: 0)
     /// Read by the admin endpoint without waiting for the control queue, which may be busy reloading.
     private let isReady = Atomic<Bool>(false)
+    /// Whether a `statusChanged` refresh is already waiting on the reporting queue.
+    private let statusRefreshQueued = Atomic<Bool>(false)
     private let publishedStatus = Mutex<String>("{}\n")
     private let metrics = ServerMetrics()
     private lazy var statusPublisher = StatusPublisher(
         queue: reporting, stateDirectory: configuration.stateDirectory, owner: configuration.stateOwner,
         logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } },
-        issuance: { [unowned self] in issuanceStatus.withLock { $0 }?() ?? [:] })
+        issuance: { [unowned self] in issuanceStatus.withLock { $0 }?() ?? [:] },
+        publication: { [unowned self] in publicationStatus.withLock { $0 }?() ?? [:] })
     private let warnedOnce = Mutex<Set<String>>([])
     /// Each domain's state after the last load; touched only on the reporting queue.
     private var lastStates: [String: DomainState] = [:]
@@ -48,6 +51,8 @@ public final class Server: @unchecked Sendable {
     private let catalogObservers = Mutex<[@Sendable (Catalog) -> Void]>([])
     /// Per-host ACME state for the status document, read at each render; nil without ACME.
     private let issuanceStatus = Mutex<(@Sendable () -> [String: IssuanceStatus])?>(nil)
+    /// Per-domain `_mta-sts` publication state for the status document; nil without `--dns-update`.
+    private let publicationStatus = Mutex<(@Sendable () -> [String: PublicationStatus])?>(nil)
     /// Shared by the event loops, so a name is logged once per process, not once per loop.
     private let uncoveredNames = Mutex(UncoveredNameLog())
 
@@ -211,14 +216,19 @@ public final class Server: @unchecked Sendable {
                 let next = merged.catalog, report = merged.report
                 // Swap. Serve it first; logging, the status file and metrics (slow with many domains) come after,
                 // on the reporting queue, so the next change is not held up behind them either.
+                let swapped = DispatchGroup()
                 for loop in loops {
-                    loop.perform { loop.replaceCatalog(next) }
+                    swapped.enter()
+                    loop.perform {
+                        loop.replaceCatalog(next)
+                        swapped.leave()
+                    }
                 }
                 // Only its policies: holding the previous catalog would keep its certificates alive past the trim.
                 let policiesBefore = catalog?.policies ?? [:]
                 let rejectedBefore = lastReport.rejectedCertificates
-                installed(next, report: report)
-                let swapped = MonotonicClock.milliseconds() - started
+                installed(next, report: report, swapped: swapped)
+                let swappedMilliseconds = MonotonicClock.milliseconds() - started
                 // Once the event loops and the handshakes in progress have let go of the previous snapshot, its
                 // memory goes back to the system rather than idling in malloc's arenas.
                 reporting.asyncAfter(deadline: .now() + 1) { _ = malloc_trim(0) }
@@ -243,7 +253,7 @@ public final class Server: @unchecked Sendable {
                         "certificates": "\(next.certificates.pairs.count)",
                         "certificates_parsed": "\(report.certificatesParsed)",
                         "certificates_deferred": "\(report.certificatesDeferred)",
-                        "ms": "\(swapped)",
+                        "ms": "\(swappedMilliseconds)",
                     ])
                     warnAboutRetiredPolicies(diff.removed, before: policiesBefore)
                     announceRecoveredCertificates(rejectedBefore: rejectedBefore, report: report, loaded: next)
@@ -269,6 +279,12 @@ public final class Server: @unchecked Sendable {
         statusChanged()
     }
 
+    /// Where the status document finds each domain's DNS publication state; `statusChanged` renders it again.
+    public func reportPublication(_ status: @escaping @Sendable () -> [String: PublicationStatus]) {
+        publicationStatus.withLock { $0 = status }
+        statusChanged()
+    }
+
     /// A handshake for a served name was refused because no certificate covers it (yet: ACME may be ordering it).
     /// Called on an event loop.
     private func refusedForWantOfCertificate(_ host: String) {
@@ -277,14 +293,22 @@ public final class Server: @unchecked Sendable {
                       metadata: ["host": "\(host)"])
     }
 
-    /// Something the status document shows changed between loads (an ACME order failed, say).
+    /// Something the status document shows changed between loads (an ACME order failed, say). At most one
+    /// refresh waits on the reporting queue: with thousands of domains a rendering takes a while, and a backlog of
+    /// them would hold up the next load's report and the catalog observers (the DNS publisher) behind it.
     public func statusChanged() {
-        reporting.async { [self] in statusPublisher.refresh() }
+        guard !statusRefreshQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        reporting.async { [self] in
+            statusRefreshQueued.store(false, ordering: .releasing)
+            statusPublisher.refresh()
+        }
     }
 
     /// Records a newly loaded catalog (on the control queue); its status file and metrics follow on the
     /// reporting queue.
-    private func installed(_ next: Catalog, report: CatalogLoader.Report) {
+    /// Observers hear of `next` only once every event loop serves it (`swapped`): the DNS publisher relies on
+    /// that, so a sender that sees a new id fetches the new policy.
+    private func installed(_ next: Catalog, report: CatalogLoader.Report, swapped: DispatchGroup = DispatchGroup()) {
         catalog = next
         lastReport = report
         uncoveredNames.withLock { log in
@@ -296,6 +320,7 @@ public final class Server: @unchecked Sendable {
             lastStates = states
             metrics.loaded(next, report: report, states: states)
             statusPublisher.loaded(next, report: report, states: states)
+            swapped.wait()
             for observer in catalogObservers.withLock({ $0 }) { observer(next) }
         }
         if certificateExpiryRefresh == nil {

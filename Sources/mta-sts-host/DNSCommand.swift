@@ -1,5 +1,7 @@
 import ArgumentParser
 import Catalog
+import DNSClient
+import DNSPublication
 import FileSystem
 import MTASTS
 
@@ -31,6 +33,12 @@ struct DNSCommand: ParsableCommand {
     @Option(help: "TTL of the records, in seconds.")
     var ttl = 3600
 
+    @OptionGroup(title: "Publishing the records (RFC 2136 dynamic update), for CI of a policy repository")
+    var dnsUpdate: DNSUpdateOptions
+
+    @Flag(help: "With --dns-update: print each UPDATE instead of sending it (the current records are still read from the server).")
+    var dryRun = false
+
     @Argument(help: ArgumentHelp("Mail domains to print (default: all with a valid policy).", valueName: "domain"))
     var domains: [String] = []
 
@@ -40,6 +48,11 @@ struct DNSCommand: ParsableCommand {
         let report = try PolicyDirectory.load(directory: policies)
         let (selected, complete) = select(from: report)
         let records = selected.map { DNSRecords(domain: $0.domain, id: $0.id, ttl: ttl) }
+        if let settings = try dnsUpdate.settings(warn: { StandardError.print("warning: \($0)") }) {
+            let published = publish(selected, settings: settings)
+            if !complete || !published { throw ExitCode(1) }
+            return
+        }
         switch format {
         case .zone:
             let blocks = zip(selected, records).map { loaded, record in
@@ -52,6 +65,25 @@ struct DNSCommand: ParsableCommand {
             print(records.isEmpty ? "[]" : "[\n  " + records.map(\.json).joined(separator: ",\n  ") + "\n]")
         }
         if !complete { throw ExitCode(1) }
+    }
+
+    /// One update per domain, in order; a line for each on stdout. False when any failed.
+    private func publish(_ selected: [LoadedPolicy], settings: PublicationSettings) -> Bool {
+        let publisher = RecordPublisher(settings: settings)
+        var succeeded = true
+        for loaded in selected {
+            let name = settings.recordName(for: loaded.domain)
+            switch publisher.publish(domain: loaded.domain, id: loaded.id, dryRun: dryRun) {
+            case .success(.unchanged): print("\(name): already id=\(loaded.id)")
+            case .success(.added): print("\(name): published id=\(loaded.id)")
+            case .success(.replaced(let count)): print("\(name): published id=\(loaded.id), replacing \(count) v=STSv1 record\(count == 1 ? "" : "s")")
+            case .success(.wouldSend(let update)): print("; \(name): would send\n\(update)")
+            case .failure(let error):
+                StandardError.print("error: \(name): \(error)")
+                succeeded = false
+            }
+        }
+        return succeeded
     }
 
     /// All valid policies, or the named ones that have one; `complete` is false when a policy file was rejected

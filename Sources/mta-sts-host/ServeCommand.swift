@@ -4,6 +4,7 @@ import CoreMetrics
 import Logging
 import Prometheus
 import Reactor
+import DNSPublication
 import Issuance
 import Server
 import TLS
@@ -96,6 +97,9 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Certificates from an ACME CA")
     var acme: ACMEOptions
 
+    @OptionGroup(title: "Publishing each id in DNS (RFC 2136 dynamic update)")
+    var dnsUpdate: DNSUpdateOptions
+
     @Option(help: "trace, debug, info (adds access lines), notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -144,6 +148,14 @@ struct ServeCommand: ParsableCommand {
                 policies: policies, certificates: certs, stateDirectory: stateDir,
                 listen: configuration.listen, logger: logger)
         }
+        let publication: PublicationSettings?
+        do {
+            // Read before the privilege drop: the key file may be readable by root only.
+            publication = try dnsUpdate.settings(warn: { logger.warning("\($0)") })
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        }
         let issuance = acme.settings(stateDirectory: stateDir)
         if let issuance {
             configuration.issuedCertificatesDirectory = issuance.certificatesDirectory
@@ -183,6 +195,12 @@ struct ServeCommand: ParsableCommand {
                                               statusChanged: { server.statusChanged() })
                 server.reportIssuance { manager.status }
                 server.observeCatalog { manager.catalogChanged($0) }
+            }
+            if let publication {
+                let publisher = PublicationManager(settings: publication, logger: logger,
+                                                   statusChanged: { server.statusChanged() })
+                server.reportPublication { publisher.status }
+                server.observeCatalog { publisher.catalogChanged($0) }
             }
         } catch {
             logger.critical("cannot start: \(error)")

@@ -18,6 +18,14 @@ enum StatusTable {
             let failures: Int
             let last_error: String?
         }
+        /// The `_mta-sts` TXT publication state (`serve --dns-update`).
+        struct Publication: Decodable {
+            let published_id: String?
+            let pending_id: String?
+            let failures: Int
+            let last_error: String?
+            let next_attempt: Int?
+        }
         struct Domain: Decodable {
             let domain: String
             let state: String
@@ -28,6 +36,7 @@ enum StatusTable {
             let certificates: [Certificate]
             let pending_errors: [String]?
             let acme: Issuance?
+            let dns_update: Publication?
         }
         let generated_at: Int
         let pid: Int32
@@ -79,6 +88,13 @@ enum StatusTable {
             let next = acme.next_attempt.map { "next attempt in \(max($0 - now, 0)) s" } ?? "ordering again now"
             lines.append("\(escape(domain.domain)): certificate order failed \(acme.failures) time"
                 + "\(acme.failures == 1 ? "" : "s") (\(next)): \(escape(acme.last_error ?? "unknown error"))")
+        }
+        for domain in status.domains {
+            guard let dns = domain.dns_update, dns.failures > 0 else { continue }
+            let next = dns.next_attempt.map { "next attempt in \(max($0 - now, 0)) s" } ?? "updating again now"
+            lines.append("\(escape(domain.domain)): DNS update of id=\(escape(dns.pending_id ?? "-")) failed \(dns.failures) time"
+                + "\(dns.failures == 1 ? "" : "s") (\(next); DNS has id=\(escape(dns.published_id ?? "unknown"))): "
+                + escape(dns.last_error ?? "unknown error"))
         }
         lines += status.problems.map { "problem: " + escape($0) }
         lines += status.rejected_policy_files.map { "rejected: " + escape($0) }
