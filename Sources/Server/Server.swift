@@ -38,7 +38,7 @@ public final class Server: @unchecked Sendable {
         logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } },
         issuance: { [unowned self] in issuanceStatus.withLock { $0 }?() ?? [:] },
         publication: { [unowned self] in publicationStatus.withLock { $0 }?() ?? [:] })
-    private let warnedOnce = Mutex<Set<String>>([])
+    private let reportLog: LoadReportLog
     /// Each domain's state after the last load; touched only on the reporting queue.
     private var lastStates: [String: DomainState] = [:]
     private let metricsExposition: @Sendable () -> [UInt8]
@@ -61,6 +61,7 @@ public final class Server: @unchecked Sendable {
                 metricsExposition: @escaping @Sendable () -> [UInt8] = { [] }) {
         self.configuration = configuration
         self.logger = logger
+        self.reportLog = LoadReportLog(logger: logger)
         self.metricsExposition = metricsExposition
     }
 
@@ -79,7 +80,7 @@ public final class Server: @unchecked Sendable {
         // With ACME, a domain without a certificate yet is one the issuer is about to order for.
         let uncovered = configuration.challenges == nil ? catalog.uncoveredDomains : []
         if configuration.strict, report.hasProblems || !uncovered.isEmpty {
-            log(report)
+            reportLog.log(report)
             var reasons = report.problems + report.rejectedPolicyFiles.map { "rejected policy file \($0)" }
                 + report.certificateProblems
             if !uncovered.isEmpty {
@@ -102,7 +103,7 @@ public final class Server: @unchecked Sendable {
             loop.queue.sync { loop.start(listening: loopDescriptors) }
         }
         // Once serving: thousands of warning lines do not hold up the first request.
-        log(report)
+        reportLog.log(report)
         var listening = bound
         if let adminAddress = configuration.adminAddress {
             let admin = try AdminServer(endpoints: .init(
@@ -172,7 +173,7 @@ public final class Server: @unchecked Sendable {
             do {
                 watcher = try FileWatcher(roots: [configuration.policiesDirectory, configuration.certificatesDirectory],
                                           excluding: configuration.excludedPaths, queue: control,
-                                          onWarning: { [self] in warnOnce($0) }) { [self] changes in
+                                          onWarning: { [self] in reportLog.warnOnce($0) }) { [self] changes in
                     for root in changes.replacedRoots { logger.notice("watching \(root) again: it was replaced") }
                     reload(trigger: "file change", changes: changes)
                 }
@@ -238,7 +239,7 @@ public final class Server: @unchecked Sendable {
                 }
                 // Report.
                 reporting.async { [self] in
-                    log(report)
+                    reportLog.log(report)
                     let diff = CatalogDiff(before: Catalog.servedIDs(policiesBefore), after: next.servedIDs)
                     metrics.reloaded(report.problems.isEmpty ? .success : .partial)
                     // Empty fields stay: JSON logs keep stable keys, and the text format leaves them out.
@@ -255,8 +256,8 @@ public final class Server: @unchecked Sendable {
                         "certificates_deferred": "\(report.certificatesDeferred)",
                         "ms": "\(swappedMilliseconds)",
                     ])
-                    warnAboutRetiredPolicies(diff.removed, before: policiesBefore)
-                    announceRecoveredCertificates(rejectedBefore: rejectedBefore, report: report, loaded: next)
+                    reportLog.retiredPolicies(diff.removed, before: policiesBefore)
+                    reportLog.recoveredCertificates(rejectedBefore: rejectedBefore, report: report, loaded: next)
                 }
             } catch {
                 metrics.reloaded(.failure)
@@ -316,7 +317,7 @@ public final class Server: @unchecked Sendable {
         }
         reporting.async { [self] in
             let states = DomainHealth.states(next, rejectedPolicyFiles: report.rejectedPolicyFiles, now: time(nil))
-            warnAboutLostCertificates(before: lastStates, after: states)
+            reportLog.lostCertificates(before: lastStates, after: states)
             lastStates = states
             metrics.loaded(next, report: report, states: states)
             statusPublisher.loaded(next, report: report, states: states)
@@ -399,66 +400,4 @@ public final class Server: @unchecked Sendable {
         }
         return (bound, perLoop)
     }
-
-    /// A domain that was served and no longer has a certificate (its files removed, or its directory emptied):
-    /// senders now fail on it, so say which.
-    private func warnAboutLostCertificates(before: [String: DomainState], after: [String: DomainState]) {
-        let lost = after.filter { $0.value == .noCertificate && before[$0.key] == .served }.map(\.key).sorted()
-        guard !lost.isEmpty else { return }
-        logger.warning("\(lost.count) domains lost their certificate: \(CatalogDiff.summary(lost, limit: 20)); senders cannot fetch their policies")
-    }
-
-    /// Senders keep a removed `enforce` or `testing` policy cached for its max_age: RFC 8461 (section 3.3, and
-    /// its removal advice) has the domain publish `mode: none` first.
-    private func warnAboutRetiredPolicies(_ removed: [String], before: [String: LoadedPolicy]) {
-        for domain in removed {
-            guard let policy = before[domain], policy.policy.mode != .none else { continue }
-            logger.warning("""
-                the policy file of \(domain) (mode: \(policy.policy.mode.rawValue)) was removed; senders keep the cached \
-                policy for up to max_age \(policy.policy.maxAge) s. To retire MTA-STS as RFC 8461 section 8.3 describes: serve \
-                mode: none with a new id in DNS, wait the old max_age, then remove the file and the DNS records
-                """)
-        }
-    }
-
-    /// A pair whose rejection was logged (say, a key and certificate mismatched halfway through a renewal) and
-    /// that now loads: the error line gets its answer.
-    private func announceRecoveredCertificates(rejectedBefore: [String], report: CatalogLoader.Report, loaded: Catalog) {
-        let stillRejected = Set(report.rejectedCertificates)
-        let loadedPaths = Set(loaded.certificates.pairs.map(\.certificatePath))
-        for path in rejectedBefore where !stillRejected.contains(path) && loadedPaths.contains(path) {
-            logger.notice("resolved: \(path) loads again and serves")
-        }
-    }
-
-    /// A warning about the configuration rather than an event (a symlink leaving the tree): said once, however
-    /// often the walk meets it.
-    private func warnOnce(_ text: String) {
-        if warnedOnce.withLock({ $0.insert(text).inserted }) { logger.warning("\(text)") }
-    }
-
-    private func log(_ report: CatalogLoader.Report) {
-        report.problems.forEach { logger.error("\($0)") }
-        report.symlinksNotFollowed.forEach(warnOnce)
-        for item in report.policyDiagnostics {
-            // One log line per finding: the fix goes on it, after a semicolon.
-            var finding = item
-            finding.diagnostic.fix = nil
-            let line = "\(finding)" + (item.diagnostic.fix.map { "; fix: \($0)" } ?? "")
-            item.diagnostic.severity == .error ? logger.error("\(line)") : logger.warning("\(line)")
-        }
-        report.certificateProblems.forEach { logger.error("\($0)") }
-        report.certificateWarnings.forEach { logger.warning("\($0)") }
-        for domain in report.keptPrevious {
-            logger.error("keeping the last good policy of \(domain) until its file is fixed")
-        }
-        for path in report.keptPreviousCertificates {
-            logger.error("keeping the last good certificate from \(path) until it is fixed")
-        }
-    }
-}
-
-public struct StartupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
