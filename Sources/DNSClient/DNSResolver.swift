@@ -10,17 +10,7 @@ public final class DNSResolver {
     public init(server: String?, timeoutSeconds: Int = 3) throws(ResolverError) {
         var made: UnsafeMutablePointer<ldns_resolver>?
         if let server {
-            guard let (address, port) = Self.split(server) else { throw ResolverError("--resolver \(server): expected ADDR[:PORT]") }
-            guard let new = ldns_resolver_new() else { throw ResolverError("cannot make a resolver") }
-            made = new
-            let type = address.contains(":") ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A
-            guard let rdf = ldns_rdf_new_frm_str(type, address) else {
-                ldns_resolver_deep_free(new)
-                throw ResolverError("--resolver \(server): \(address) is not an IP address")
-            }
-            defer { ldns_rdf_deep_free(rdf) }
-            ldns_resolver_push_nameserver(new, rdf)
-            ldns_resolver_set_port(new, port)
+            made = try ResolverToOneServer.make(server)
         } else {
             let status = ldns_resolver_new_frm_file(&made, nil)
             guard status == LDNS_STATUS_OK, made != nil else {

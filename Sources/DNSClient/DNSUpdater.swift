@@ -11,17 +11,8 @@ public final class DNSUpdater {
 
     /// `server` is `ADDR[:PORT]`, as `DNSResolver` takes it.
     public init(server: String, key: TSIGKey?, timeoutSeconds: Int = 3) throws(ResolverError) {
-        guard let (address, port) = DNSResolver.split(server) else { throw ResolverError("\(server): expected ADDR[:PORT]") }
         reader = try DNSResolver(server: server, timeoutSeconds: timeoutSeconds)
-        guard let made = ldns_resolver_new() else { throw ResolverError("cannot make a resolver") }
-        let type = address.contains(":") ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A
-        guard let rdf = ldns_rdf_new_frm_str(type, address) else {
-            ldns_resolver_deep_free(made)
-            throw ResolverError("\(server): \(address) is not an IP address")
-        }
-        defer { ldns_rdf_deep_free(rdf) }
-        ldns_resolver_push_nameserver(made, rdf)
-        ldns_resolver_set_port(made, port)
+        let made = try ResolverToOneServer.make(server)
         ldns_resolver_set_timeout(made, timeval(tv_sec: timeoutSeconds, tv_usec: 0))
         // An update is not idempotent in general; ours is (delete exact records, add one), but a lost answer is
         // the caller's back-off to retry, not a second datagram's.

@@ -29,7 +29,7 @@ struct ACMEOptions: ParsableArguments {
             do {
                 _ = try DNSResolver(server: resolver)
             } catch {
-                throw ValidationError("\(error)")
+                throw ValidationError("--resolver \(error)")
             }
         }
         guard let directory else {
