@@ -13,5 +13,5 @@ struct MTASTSHost: ParsableCommand {
           mta-sts-host serve      serve them over HTTPS; reloads on change and SIGHUP
           mta-sts-host status     show what a running server serves
         """,
-        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self])
+        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self, VerifyCommand.self])
 }
