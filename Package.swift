@@ -67,7 +67,11 @@ let package = Package(
         ]),
         // `verify`: the live deployment checked the way senders see it (DNS through ldns, the policy through
         // libcurl, each MX through SMTP STARTTLS on our own sockets): pure check functions and the probes.
-        .target(name: "Verify", dependencies: ["DNSClient", "HTTPSFetch", "MTASTS", "Reactor", "TLS", "FileSystem"]),
+        .target(name: "Verify", dependencies: [
+            "DNSClient", "HTTPSFetch", "MTASTS", "Reactor", "TLS", "FileSystem",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
             "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
