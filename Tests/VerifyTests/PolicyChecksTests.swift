@@ -77,3 +77,19 @@ struct PolicyChecksTests {
         #expect(json.contains(#"{"check":"dns-txt","target":"_mta-sts.example.com","status":"pass","message":"ok"}"#))
     }
 }
+
+struct VerificationSummaryTests {
+    @Test func oneSeriesPerDomainAndCheckFailingWhenAnyTargetFails() {
+        let summary = VerificationSummary([DomainVerification(domain: "example.com", checks: [
+            CheckResult(.mxTLS, "mx1.example.com", .pass, ""),
+            CheckResult(.mxTLS, "mx2.example.com", .fail, ""),
+            CheckResult(.mxCoverage, "mx1.example.com", .pass, ""),
+            CheckResult(.mxCoverage, "*.old.example.com", .warn, ""),
+            CheckResult(.dnsID, "_mta-sts.example.com", .skip, ""),
+        ])])
+        let tls = VerificationSummary.Key(domain: "example.com", check: .mxTLS)
+        let coverage = VerificationSummary.Key(domain: "example.com", check: .mxCoverage)
+        #expect(summary.passing == [tls: false, coverage: true])
+        #expect(summary.warnings == [tls: 0, coverage: 1])
+    }
+}
