@@ -35,7 +35,7 @@ struct STARTTLSProbe {
         defer { socket.close() }
         var dialogue = SMTPDialogue(socket: socket, timeout: timeout)
         do {
-            _ = try dialogue.expect(220, after: "connect", sending: nil)
+            _ = try dialogue.expect(220, after: "the greeting", sending: nil)
             let ehlo = try dialogue.expect(250, after: "EHLO", sending: "EHLO \(clientName)")
             guard ehlo.extensions.contains("STARTTLS") else { return .noSTARTTLS(extensions: ehlo.extensions) }
             _ = try dialogue.expect(220, after: "STARTTLS", sending: "STARTTLS")
