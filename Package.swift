@@ -23,7 +23,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
-        // libcurl (libcurl4-openssl-dev), loaded with dlopen on first use rather than linked: HTTPS to the ACME server.
+        // libcurl (libcurl4-openssl-dev), loaded with dlopen on first use rather than linked: HTTPS to the ACME server
+        // and to the policy hosts `verify` checks.
         .target(name: "CCurl"),
         // DNS lookups (libldns-dev): whether a name resolves before ordering its certificate.
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),

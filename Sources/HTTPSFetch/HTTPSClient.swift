@@ -131,7 +131,7 @@ public final class HTTPSClient {
             guard result == CURLE_OK else { throw failure(request, "\(option): \(Self.message(result))") }
         }
         try set(ccurl_easy_setopt_string(handle, CURLOPT_URL, request.url), "CURLOPT_URL")
-        // Only HTTPS, also for redirects (which are not followed anyway): the CA is never reached in the clear.
+        // Only HTTPS, also for redirects (which are not followed anyway): nothing is fetched in the clear.
         try set(ccurl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"), "CURLOPT_PROTOCOLS_STR")
         try set(ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")
         try set(ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds),

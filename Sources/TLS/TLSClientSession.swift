@@ -13,7 +13,7 @@ public final class TLSClientSession {
         self.context = context
         guard SSL_set_fd(ssl, fileDescriptor) == 1,
               serverName.withCString({ shim_SSL_set_tlsext_host_name(ssl, $0) }) == 1
-        else { throw TLSError.drain("SSL_set_fd") }
+        else { throw TLSError.drain("cannot attach the socket or set the SNI \(serverName)") }
         SSL_set_connect_state(ssl)
     }
 

@@ -6,7 +6,7 @@ enum PolicyIDCheck {
     static func evaluate(domain: String, publishedID: String?, localID: String?) -> CheckResult {
         let expected = localID.map { DNSRecords(domain: domain, id: $0) }
         let name = expected?.stsName ?? "_mta-sts.\(domain)"
-        guard let expected else { return CheckResult(.dnsID, name, .skip, "no local policy file for \(domain)") }
+        guard let expected else { return CheckResult(.dnsID, name, .skip, "no valid local policy file for \(domain)") }
         guard let publishedID else {
             return CheckResult(.dnsID, name, .fail,
                                "no valid id published (see dns-txt); publish \(name). IN TXT \"\(expected.stsValue)\"")

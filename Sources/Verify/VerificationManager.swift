@@ -14,8 +14,8 @@ public final class VerificationManager: @unchecked Sendable {  // `timer` and th
     private let statusChanged: @Sendable () -> Void
     private let queue = DispatchQueue(label: "mta-sts-host.verify")
     private var timer: DispatchSourceTimer?
-    /// The domains to check, from the latest catalog.
-    private let domains = Mutex<[String: LocalPolicy]>([:])
+    /// The domains to check, from the latest catalog; nil until the first one arrives.
+    private let domains = Mutex<[String: LocalPolicy]?>(nil)
     private let results = Mutex<(checkedAt: Int, byDomain: [String: DomainVerification])>((0, [:]))
     private var statusGauges: [VerificationSummary.Key: Gauge] = [:]
     private var warningGauges: [VerificationSummary.Key: Gauge] = [:]
@@ -50,7 +50,11 @@ public final class VerificationManager: @unchecked Sendable {  // `timer` and th
     }
 
     private func run() {
-        let targets = domains.withLock { $0 }.sorted { $0.key < $1.key }.map { (domain: $0.key, local: Optional($0.value)) }
+        guard let current = domains.withLock({ $0 }) else {
+            schedule(after: .seconds(1))  // the first catalog is still loading
+            return
+        }
+        let targets = current.sorted { $0.key < $1.key }.map { (domain: $0.key, local: Optional($0.value)) }
         let started = ContinuousClock.now
         let checked = verifier.verify(targets)
         let elapsed = ContinuousClock.now - started

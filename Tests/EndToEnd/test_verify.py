@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -394,3 +395,35 @@ def test_verify_100_domains_with_two_mx_each(lab, start_server, tmp_path, ca, bi
         found = run.statuses(domain)
         assert len(found) == 9 and set(found.values()) == {"pass"}, f"{domain}: {found}\n{run.describe()}"
     print(f"verify over {BULK_DOMAINS} domains with 2 MX each: {elapsed:.2f} s wall")
+
+
+# usage errors
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--verify-every", "0"], "--verify-every"),
+    (["--verify-every", "5x"], "--verify-every"),
+    (["--verify-smtp-port", "2525"], "need --verify-every"),
+    (["--verify-every", "1m", "--verify-timeout", "0"], "at least 1 second"),
+    (["--verify-every", "1m", "--resolver", "dns.example"], "not an IP address"),
+])
+def test_serve_verify_flags_are_checked_before_anything_starts(binary, tmp_path, flags, expected):
+    result = subprocess.run([str(binary), "serve", "--policies", str(tmp_path), "--certs", str(tmp_path),
+                             "--state-dir", str(tmp_path / "state"), "--allow-root", *flags],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 64, result
+    assert expected in result.stderr, result.stderr
+    assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize("flags, status, expected", [
+    (["--timeout", "0", "example.com"], 64, "--timeout must be at least 1 second"),
+    (["--resolver", "resolver.example", "example.com"], 64, "not an IP address"),
+    (["--ca-file", "/nonexistent.pem", "example.com"], 2, "/nonexistent.pem"),
+    ([], 2, "no domains"),
+])
+def test_verify_usage_errors_name_the_fix(binary, tmp_path, flags, status, expected):
+    result = subprocess.run([str(binary), "verify", "--policies", str(tmp_path), *flags],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == status, result
+    assert expected in result.stderr, result.stderr
+    assert result.stdout == ""
