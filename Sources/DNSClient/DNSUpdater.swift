@@ -36,8 +36,13 @@ public final class DNSUpdater {
         var labels = DNSName.normalized(name).split(separator: ".").map(String.init)
         while !labels.isEmpty {
             let candidate = labels.joined(separator: ".")
-            if case .some(true) = hasSOA(candidate) { return .success(candidate) }
-            labels.removeFirst()
+            switch hasSOA(candidate) {
+            case .some(true): return .success(candidate)
+            case .some(false): labels.removeFirst()
+            case .none:
+                // No answer at all: asking about the enclosing names would only wait out the same timeout again.
+                return .failure(DNSUpdateError("\(server) did not answer the SOA query for \(candidate) (timed out or unreachable)"))
+            }
         }
         return .failure(DNSUpdateError("no zone on \(server) holds \(name) (no SOA at any enclosing name); pass the zone"))
     }
