@@ -11,6 +11,8 @@ public final class HTTP2Session {
 
     let settings: HTTP2Settings
     let respond: Responder
+    /// Takes a report whose body arrived whole; its answer comes back through `complete(stream:with:)`.
+    let upload: (ReportUpload) -> Void
     let date: () -> [UInt8]
     /// Monotonic milliseconds, for the control-frame budget (the caller's clock, so a test can drive it).
     let milliseconds: () -> Int
@@ -25,10 +27,11 @@ public final class HTTP2Session {
     /// Why the session was torn down, when it was (for logs and metrics).
     public private(set) var failure: String?
 
-    public init(settings: HTTP2Settings, respond: @escaping Responder, date: @escaping () -> [UInt8],
-                milliseconds: @escaping () -> Int) {
+    public init(settings: HTTP2Settings, respond: @escaping Responder, upload: @escaping (ReportUpload) -> Void = { _ in },
+                date: @escaping () -> [UInt8], milliseconds: @escaping () -> Int) {
         self.settings = settings
         self.respond = respond
+        self.upload = upload
         self.date = date
         self.milliseconds = milliseconds
         var option: OpaquePointer?
@@ -123,8 +126,37 @@ public final class HTTP2Session {
 
     /// A stream's request is complete: decide, then submit the response (headers, and the body if any).
     func answer(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
+        guard let stream = streams[streamID], !stream.refusedBody else { return }
         let decision = respond(stream.requestHead())
+        if case .receiveReport(let host) = decision.answer {
+            stream.awaitingAnswer = true
+            upload(ReportUpload(stream: streamID, host: host, contentType: stream.contentType, body: stream.requestBody))
+            stream.requestBody = []
+            return
+        }
+        submit(decision, streamID: streamID)
+    }
+
+    /// The answer to a stream handed on by `upload`; nothing when the client has reset the stream meanwhile.
+    public func complete(stream streamID: Int32, with answer: PlainAnswer) {
+        guard let stream = streams[streamID], stream.awaitingAnswer else { return }
+        stream.awaitingAnswer = false
+        submit(PolicyResponder.Decision(answer: .plain(answer), close: false, omitBody: false), streamID: streamID)
+    }
+
+    /// A body over the limit: answered 413 at once and the stream reset (NO_ERROR: the answer stands, RFC 9113
+    /// §8.1), so the client stops sending instead of the window carrying the rest to us.
+    func refuseBody(streamID: Int32) {
+        guard let stream = streams[streamID], !stream.refusedBody else { return }
+        stream.refusedBody = true
+        stream.requestBody = []
+        submit(PolicyResponder.Decision(answer: .plain(PlainAnswer(.contentTooLarge, "the report is larger than "
+            + "\(settings.maxRequestBodyBytes) bytes")), close: false, omitBody: false), streamID: streamID)
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, NGHTTP2_NO_ERROR.rawValue)
+    }
+
+    private func submit(_ decision: PolicyResponder.Decision, streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
         let response = HTTP2Response(decision: decision, date: date())
         stream.body = response.body
         response.withHeaderFields { fields in
