@@ -1,7 +1,7 @@
 # Two commands matter: `make run` and `make test`. Everything else is a building block.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libssl-dev libnghttp2-dev libcurl4-openssl-dev libldns-dev pebble pkg-config openssl curl nghttp2-client prometheus bind9 bind9-utils bind9-dnsutils
+DEBIAN_PACKAGES := libssl-dev libnghttp2-dev libcurl4-openssl-dev libldns-dev zlib1g-dev libsqlite3-dev pebble pkg-config openssl curl nghttp2-client prometheus bind9 bind9-utils bind9-dnsutils
 PYTHON ?= python3
 # pip name[:import name]
 PY_PACKAGES := pytest h2 prometheus_client pyyaml:yaml
