@@ -144,15 +144,15 @@ public final class HTTP2Session {
         submit(PolicyResponder.Decision(answer: .plain(answer), close: false, omitBody: false), streamID: streamID)
     }
 
-    /// A body over the limit: answered 413 at once and the stream reset (NO_ERROR: the answer stands, RFC 9113
-    /// §8.1), so the client stops sending instead of the window carrying the rest to us.
+    /// A body over the limit: answered 413 at once. Once that response is sent whole, nghttp2 resets the stream
+    /// with NO_ERROR (the answer stands, RFC 9113 §8.1), so the client stops sending; resetting it ourselves here
+    /// would go out first and take the response with it.
     func refuseBody(streamID: Int32) {
         guard let stream = streams[streamID], !stream.refusedBody else { return }
         stream.refusedBody = true
         stream.requestBody = []
         submit(PolicyResponder.Decision(answer: .plain(PlainAnswer(.contentTooLarge, "the report is larger than "
             + "\(settings.maxRequestBodyBytes) bytes")), close: false, omitBody: false), streamID: streamID)
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, NGHTTP2_NO_ERROR.rawValue)
     }
 
     private func submit(_ decision: PolicyResponder.Decision, streamID: Int32) {

@@ -22,7 +22,8 @@ enum ReportDecoding {
                             reason: "media_type")
         }
         var json = body
-        if GzipInflater.looksCompressed(body) || mediaType?.hasSuffix("gzip") == true {
+        // By the magic bytes, not the label: a sender that labels JSON as gzip (or the reverse) is still read.
+        if GzipInflater.looksCompressed(body) {
             switch GzipInflater.inflate(body, limit: maxInflatedBytes) {
             case .success(let inflated): json = inflated
             case .failure(.tooLarge):

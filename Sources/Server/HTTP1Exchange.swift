@@ -111,11 +111,9 @@ final class HTTP1Exchange {
 
 extension HTTP1Exchange {
     private func readBody(_ bytes: UnsafeRawBufferPointer, events: inout ExchangeEvents) {
-        guard var body = upload, !body.isComplete else { return }
-        upload = nil
+        guard let body = upload, !body.isComplete else { return }
         body.append(bytes)
         if body.isComplete { events.uploads.append(body.finished(stream: 0)) }
-        upload = body
     }
 
     private func respond(_ answer: PolicyResponder.Answer, head: HTTPRequestHead, close: Bool, context: ExchangeContext,

@@ -1,8 +1,9 @@
 import HTTP
 
 /// An HTTP/1.1 report upload's body, read as it arrives: refused from its head alone when it could not fit (so a
-/// 100 MB body costs nothing but its head), then collected to the announced length.
-struct ReportBody {
+/// 100 MB body costs nothing but its head), then collected to the announced length. A class: the exchange holds
+/// it by one optional pointer, so an idle exchange stays in its 64-byte heap block.
+final class ReportBody {
     enum Start {
         case read(ReportBody)
         case refuse(PlainAnswer)
@@ -26,7 +27,7 @@ struct ReportBody {
         guard length <= limit else {
             return .refuse(PlainAnswer(.contentTooLarge, "the report is larger than \(limit) bytes"))
         }
-        var body = ReportBody(head: head, host: host, expected: length)
+        let body = ReportBody(head: head, host: host, expected: length)
         body.bytes.reserveCapacity(length)
         return .read(body)
     }
@@ -38,14 +39,14 @@ struct ReportBody {
     }
 
     /// Takes what belongs to the body; anything after it is dropped (the connection closes after the answer).
-    mutating func append(_ input: UnsafeRawBufferPointer) {
+    func append(_ input: UnsafeRawBufferPointer) {
         let count = min(input.count, expected - bytes.count)
         bytes.append(contentsOf: input.prefix(count))
         isComplete = bytes.count == expected
     }
 
     /// The upload to hand on; the bytes move out (the body keeps only its head while it waits).
-    mutating func finished(stream: Int32) -> ReportUpload {
+    func finished(stream: Int32) -> ReportUpload {
         let upload = ReportUpload(stream: stream, host: host, contentType: head.contentType, body: bytes)
         bytes = []
         return upload

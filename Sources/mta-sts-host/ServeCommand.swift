@@ -4,6 +4,7 @@ import CoreMetrics
 import Logging
 import Prometheus
 import Reactor
+import ReportIntake
 import DNSPublication
 import Issuance
 import Server
@@ -100,6 +101,9 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Publishing each id in DNS (RFC 2136 dynamic update)")
     var dnsUpdate: DNSUpdateOptions
 
+    @OptionGroup(title: "Receiving TLS-RPT reports (RFC 8460)")
+    var reports: ReportOptions
+
     @Option(help: "trace, debug, info (adds access lines), notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -178,6 +182,15 @@ struct ServeCommand: ParsableCommand {
             configuration.stateOwner = owner
         } catch {
             logger.critical("cannot prepare --state-dir \(stateDir): \(error)")
+            throw ExitCode.failure
+        }
+        let reportReceiver: ReportReceiver?
+        do {
+            let started = try reports.start(owner: configuration.stateOwner, logger: logger)
+            configuration.reports = started?.0
+            reportReceiver = started?.1
+        } catch {
+            logger.critical("cannot open --reports \(reports.directory ?? ""): \(error)")
             throw ExitCode.failure
         }
         let server = Server(configuration: configuration, logger: logger, metricsExposition: Self.bootstrapMetrics(enabled: admin != nil))
