@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "DNSPublicationTests", dependencies: ["DNSPublication", "DNSClient"]),
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TLSRPTTests", dependencies: ["TLSRPT"]),
-        .testTarget(name: "ReportStoreTests", dependencies: ["ReportStore", "TLSRPT"]),
+        .testTarget(name: "ReportStoreTests", dependencies: ["ReportStore", "TLSRPT", "FileSystem"]),
         .testTarget(name: "ReportIntakeTests", dependencies: ["ReportIntake", "TLSRPT", "HTTP"]),
     ]
 )
