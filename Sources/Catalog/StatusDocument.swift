@@ -10,7 +10,8 @@ public enum StatusDocument {
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],
                               problems: [String], writer: ProcessIdentity?,
                               issuance: [String: IssuanceStatus] = [:],
-                              publication: [String: PublicationStatus] = [:]) -> String {
+                              publication: [String: PublicationStatus] = [:],
+                              reports: [String: ReportStatus] = [:]) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
                                        by: { PolicyFileName.domain(ofPath: $0.path) ?? $0.path })
         let domains: [JSONValue] = states.keys.sorted().map { domain in
@@ -49,6 +50,12 @@ public enum StatusDocument {
                 if let error = dns.lastError { dnsFields.append(("last_error", .string(error))) }
                 if let next = dns.nextAttempt { dnsFields.append(("next_attempt", .int(next))) }
                 fields.append(("dns_update", .object(dnsFields)))
+            }
+            if let last = reports[domain] {
+                fields.append(("last_report", .object([
+                    ("organization", .string(last.organization)), ("report_id", .string(last.reportID)),
+                    ("end", .int(last.endTime)), ("received_at", .int(last.receivedAt)),
+                ])))
             }
             if let errors = pendingErrors[domain] {
                 fields.append(("pending_errors", .array(errors.map { .string($0.description) })))

@@ -24,6 +24,8 @@ public final class ReportReceiver: @unchecked Sendable {
     private let pending = Atomic<Int>(0)
     static let maxPending = 256
     private let last = Mutex<[LastReport]>([])
+    /// Told after each report stored (the server re-renders its status).
+    private let storedObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(store: ReportStore, settings: ReportIntakeSettings, logger: Logger) {
         self.store = store
@@ -35,6 +37,11 @@ public final class ReportReceiver: @unchecked Sendable {
 
     /// The latest report per policy domain (for /status), as of the last one stored.
     public var lastReports: [LastReport] { last.withLock { $0 } }
+
+    /// `observer` is called on the receiver's queue after each report stored.
+    public func observeStored(_ observer: @escaping @Sendable () -> Void) {
+        storedObserver.withLock { $0 = observer }
+    }
 
     /// Called on an event loop; `done` is called once, on the receiver's queue.
     public func receive(body: [UInt8], contentType: String?, client: [UInt8],
@@ -74,6 +81,7 @@ public final class ReportReceiver: @unchecked Sendable {
             case .stored(let path):
                 metrics.stored(report)
                 refreshLastReports()
+                storedObserver.withLock { $0 }?()
                 logger.info("report stored", metadata: ["organization": "\(report.organization)",
                                                         "report_id": "\(report.reportID)", "file": "\(path)"])
                 return PlainAnswer(.ok, "stored")

@@ -37,7 +37,8 @@ public final class Server: @unchecked Sendable {
         queue: reporting, stateDirectory: configuration.stateDirectory, owner: configuration.stateOwner,
         logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } },
         issuance: { [unowned self] in issuanceStatus.withLock { $0 }?() ?? [:] },
-        publication: { [unowned self] in publicationStatus.withLock { $0 }?() ?? [:] })
+        publication: { [unowned self] in publicationStatus.withLock { $0 }?() ?? [:] },
+        reports: { [unowned self] in reportStatus.withLock { $0 }?() ?? [:] })
     private let reportLog: LoadReportLog
     /// Each domain's state after the last load; touched only on the reporting queue.
     private var lastStates: [String: DomainState] = [:]
@@ -53,6 +54,8 @@ public final class Server: @unchecked Sendable {
     private let issuanceStatus = Mutex<(@Sendable () -> [String: IssuanceStatus])?>(nil)
     /// Per-domain `_mta-sts` publication state for the status document; nil without `--dns-update`.
     private let publicationStatus = Mutex<(@Sendable () -> [String: PublicationStatus])?>(nil)
+    /// Per-domain last TLS-RPT report for the status document; nil without `--reports`.
+    private let reportStatus = Mutex<(@Sendable () -> [String: ReportStatus])?>(nil)
     /// Shared by the event loops, so a name is logged once per process, not once per loop.
     private let uncoveredNames = Mutex(UncoveredNameLog())
 
@@ -283,6 +286,12 @@ public final class Server: @unchecked Sendable {
     /// Where the status document finds each domain's DNS publication state; `statusChanged` renders it again.
     public func reportPublication(_ status: @escaping @Sendable () -> [String: PublicationStatus]) {
         publicationStatus.withLock { $0 = status }
+        statusChanged()
+    }
+
+    /// Where the status document finds each domain's last TLS-RPT report; `statusChanged` renders it again.
+    public func reportReports(_ status: @escaping @Sendable () -> [String: ReportStatus]) {
+        reportStatus.withLock { $0 = status }
         statusChanged()
     }
 

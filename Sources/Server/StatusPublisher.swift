@@ -18,6 +18,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private let publish: (String) -> Void
     private let issuance: () -> [String: IssuanceStatus]
     private let publication: () -> [String: PublicationStatus]
+    private let reports: () -> [String: ReportStatus]
     private let writer = ProcessIdentity.current
     private var source: (catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState])?
     private var rendered = "{}"
@@ -31,8 +32,10 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     init(queue: DispatchQueue, stateDirectory: String?, owner: (uid: uid_t, gid: gid_t)?, logger: Logger,
          metrics: ServerMetrics, publish: @escaping (String) -> Void,
          issuance: @escaping () -> [String: IssuanceStatus] = { [:] },
-         publication: @escaping () -> [String: PublicationStatus] = { [:] }) {
+         publication: @escaping () -> [String: PublicationStatus] = { [:] },
+         reports: @escaping () -> [String: ReportStatus] = { [:] }) {
         self.issuance = issuance
+        self.reports = reports
         self.publication = publication
         self.queue = queue
         self.path = stateDirectory.map { joinPath($0, "status.json") }
@@ -61,7 +64,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
         rendered = StatusDocument.render(source.catalog, report: source.report, states: source.states,
                                          problems: source.report.problems + (writeFailure.map { [$0] } ?? []),
                                          writer: writer, issuance: issuance(),
-                                         publication: publication())
+                                         publication: publication(), reports: reports())
     }
 
     /// Stamps and writes the document; schedules the next write (sooner after a failure).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import Glibc
 import CoreMetrics
 import Logging
@@ -208,6 +209,15 @@ struct ServeCommand: ParsableCommand {
                                               statusChanged: { server.statusChanged() })
                 server.reportIssuance { manager.status }
                 server.observeCatalog { manager.catalogChanged($0) }
+            }
+            if let reportReceiver {
+                server.reportReports {
+                    Dictionary(reportReceiver.lastReports.map {
+                        ($0.domain, ReportStatus(organization: $0.organization, reportID: $0.reportID, endTime: $0.endTime,
+                                                 receivedAt: $0.receivedAt))
+                    }, uniquingKeysWith: { first, _ in first })
+                }
+                reportReceiver.observeStored { server.statusChanged() }
             }
             if let publication {
                 let publisher = PublicationManager(settings: publication, logger: logger,
