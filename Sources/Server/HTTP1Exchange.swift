@@ -58,8 +58,9 @@ final class HTTP1Exchange {
     }
 
     func drain() {
-        // The request in progress, if any, is answered with Connection: close (see answer).
-        if pendingInput.isEmpty { isFinished = true }
+        // The request in progress, if any, is answered with Connection: close (see answer); a report being read
+        // or stored is answered first (its answer always closes).
+        if pendingInput.isEmpty, upload == nil { isFinished = true }
     }
 
     /// Answers every complete request in `bytes`; returns how many bytes were used.
