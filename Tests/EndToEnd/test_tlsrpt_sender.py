@@ -16,12 +16,13 @@ def test_tlsrpt_reporter_delivers_a_report_over_https(start_server, world, tmp_p
     # default treats any answer as delivered).
     script = default_script.replace("curl ", f"curl --fail --cacert {world.ca_path} "
                                               f"--resolve {HOST_B}:{server.port}:127.0.0.1 ", 1)
-    sender = types.SimpleNamespace(cfg=types.SimpleNamespace(
-        http_script=script, http_timeout=10, debug_send_http_dest=None, debug_send_file_dest=None,
-        compression_level=9))
+    # The daemon without its start-up (database, fetchers): only its configuration, which the upload reads.
+    sender = reportd.TLSRPTReportd.__new__(reportd.TLSRPTReportd)
+    sender.cfg = types.SimpleNamespace(http_script=script, http_timeout=10, debug_send_http_dest=None,
+                                       debug_send_file_dest=None, compression_level=9)
     body = fixture("google-shape.json").decode()
-    result = reportd.TLSRPTReportd.send_out_report(sender, "2024-03-01", "b.test", 1, "u1",
-                                                  f"https://{HOST_B}:{server.port}/tlsrpt", body)
+    result = sender.send_out_report("2024-03-01", "b.test", 1, "u1",
+                                    f"https://{HOST_B}:{server.port}/tlsrpt", body)
     assert result == reportd.DeliveryResult.SUCCEEDED
     stored = [path for path in stored_files(tmp_path / "reports") if "Google" in path.name]
     assert len(stored) == 1 and stored[0].read_text() == body
