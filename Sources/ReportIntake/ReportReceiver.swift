@@ -49,7 +49,8 @@ public final class ReportReceiver: @unchecked Sendable {
                         done: @escaping @Sendable (PlainAnswer) -> Void) {
         guard pending.add(1, ordering: .relaxed).newValue <= Self.maxPending else {
             pending.subtract(1, ordering: .relaxed)
-            metrics.rejected("busy")
+            // Counted on the queue, which owns the metric handles.
+            queue.async { [self] in metrics.rejected("busy") }
             return done(PlainAnswer(.serviceUnavailable, "too many reports being stored; retry later"))
         }
         queue.async { [self] in
