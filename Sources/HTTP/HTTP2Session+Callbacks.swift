@@ -98,17 +98,21 @@ private func onDataChunk(_ session: OpaquePointer?, _ flags: UInt8, _ streamID: 
     stream.receivedBody = true
     // Only a POST keeps its body (a report upload); any other request here has none, and the answer is 400.
     guard stream.keepsBody(limit: http2.settings.maxRequestBodyBytes), let data else { return 0 }
-    guard stream.requestBody.count + length <= http2.settings.maxRequestBodyBytes else {
+    guard stream.requestBody.count + length <= http2.settings.maxRequestBodyBytes,
+          http2.heldBodyBytes + length <= http2.settings.maxRequestBodyBytes else {
         http2.refuseBody(streamID: streamID)
         return 0
     }
     stream.requestBody.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+    http2.heldBodyBytes += length
     return 0
 }
 
 private func onStreamClose(_ session: OpaquePointer?, _ streamID: Int32, _ errorCode: UInt32,
                            _ userData: UnsafeMutableRawPointer?) -> Int32 {
-    owner(userData).streams[streamID] = nil
+    let http2 = owner(userData)
+    if let stream = http2.streams[streamID] { http2.release(stream) }
+    http2.streams[streamID] = nil
     return 0
 }
 

@@ -20,6 +20,9 @@ public final class HTTP2Session {
     /// Requests being received, and responses being sent, by stream id.
     var streams: [Int32: HTTP2Stream] = [:]
     var streamsOpened = 0
+    /// Request body bytes held by all streams: bounded to one body's limit, so 100 concurrent streams cannot each
+    /// hold a report (a sender posts one report per connection anyway).
+    var heldBodyBytes = 0
     var rejectedHeaderBlocks = 0
     /// When the control frames of the last second arrived (monotonic ms, oldest first; at most the budget).
     private var recentControlFrames: [Int] = []
@@ -131,7 +134,7 @@ public final class HTTP2Session {
         if case .receiveReport(let host) = decision.answer {
             stream.awaitingAnswer = true
             upload(ReportUpload(stream: streamID, host: host, contentType: stream.contentType, body: stream.requestBody))
-            stream.requestBody = []
+            release(stream)
             return
         }
         submit(decision, streamID: streamID)
@@ -150,9 +153,15 @@ public final class HTTP2Session {
     func refuseBody(streamID: Int32) {
         guard let stream = streams[streamID], !stream.refusedBody else { return }
         stream.refusedBody = true
-        stream.requestBody = []
+        release(stream)
         submit(PolicyResponder.Decision(answer: .plain(PlainAnswer(.contentTooLarge, "the report is larger than "
             + "\(settings.maxRequestBodyBytes) bytes")), close: false, omitBody: false), streamID: streamID)
+    }
+
+    /// Drops a stream's body and its share of `heldBodyBytes`.
+    func release(_ stream: HTTP2Stream) {
+        heldBodyBytes -= stream.requestBody.count
+        stream.requestBody = []
     }
 
     private func submit(_ decision: PolicyResponder.Decision, streamID: Int32) {

@@ -22,7 +22,7 @@ public final class ReportReceiver: @unchecked Sendable {
     /// Uploads handed in and not yet answered: past the bound, new ones get 503 at once instead of queueing
     /// their bodies without end.
     private let pending = Atomic<Int>(0)
-    static let maxPending = 256
+    static let maxPending = 64
     private let last = Mutex<[LastReport]>([])
     /// Told after each report stored (the server re-renders its status).
     private let storedObserver = Mutex<(@Sendable () -> Void)?>(nil)

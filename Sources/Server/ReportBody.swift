@@ -27,9 +27,8 @@ final class ReportBody {
         guard length <= limit else {
             return .refuse(PlainAnswer(.contentTooLarge, "the report is larger than \(limit) bytes"))
         }
-        let body = ReportBody(head: head, host: host, expected: length)
-        body.bytes.reserveCapacity(length)
-        return .read(body)
+        // Not reserved up front: a head alone must not cost the length it announces.
+        return .read(ReportBody(head: head, host: host, expected: length))
     }
 
     private init(head: HTTPRequestHead, host: String, expected: Int) {

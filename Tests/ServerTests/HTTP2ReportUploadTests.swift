@@ -60,4 +60,15 @@ struct HTTP2ReportUploadTests {
         let frames = subject.feed(T.preface + Self.post(stream: 1, contentLength: 1_000_000))
         #expect(frames.contains { $0.type == T.FrameType.headers.rawValue && $0.stream == 1 })
     }
+
+    @Test func boundsTheBodiesOfAllStreamsTogether() {
+        let subject = Self.subject(limit: 4)
+        let frames = subject.feed(T.preface + Self.post(stream: 1) + T.frame(.data, stream: 1, Array("123".utf8))
+            + Self.post(stream: 3) + T.frame(.data, stream: 3, Array("456".utf8)))
+        #expect(!frames.contains { $0.type == T.FrameType.headers.rawValue && $0.stream == 1 })
+        #expect(frames.contains { $0.type == T.FrameType.headers.rawValue && $0.stream == 3 })
+        // The first goes on to its end.
+        _ = subject.feed(T.frame(.data, flags: 0x1, stream: 1, Array("4".utf8)))
+        #expect(subject.events.uploads.map(\.body) == [Array("1234".utf8)])
+    }
 }
