@@ -43,6 +43,17 @@ public final class ReportReceiver: @unchecked Sendable {
         storedObserver.withLock { $0 = observer }
     }
 
+    /// The policies served after a load (domain, id, mode), kept as history in the index.
+    public func served(_ policies: [ServedPolicy]) {
+        queue.async { [self] in
+            do {
+                try store.recordServed(policies, at: Int(time(nil)))
+            } catch {
+                logger.warning("cannot record the served policies in the report index", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     /// Called on an event loop; `done` is called once, on the receiver's queue.
     public func receive(body: [UInt8], contentType: String?, client: [UInt8],
                         servesDomain: @escaping @Sendable (String) -> Bool,

@@ -27,6 +27,9 @@ final class ReportIndex {
                 result_type TEXT NOT NULL, receiving_mx TEXT, receiving_ip TEXT, sending_mta_ip TEXT,
                 failure_reason_code TEXT, sessions INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS failures_by_policy ON failures(policy);
+            CREATE TABLE IF NOT EXISTS served_policies(
+                domain TEXT NOT NULL, id TEXT NOT NULL, mode TEXT NOT NULL,
+                first_served INTEGER NOT NULL, last_served INTEGER NOT NULL, PRIMARY KEY(domain, id));
             """)
     }
 
@@ -131,6 +134,32 @@ final class ReportIndex {
                                       receivedAt: statement.integer(4)))
         }
         return reports
+    }
+
+    /// Notes that these policies are served at `time`: a new (domain, id) starts its history, a known one is
+    /// extended.
+    func recordServed(_ policies: [ServedPolicy], at time: Int) throws {
+        try database.transaction {
+            let statement = try database.prepare("""
+                INSERT INTO served_policies(domain, id, mode, first_served, last_served) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(domain, id) DO UPDATE SET last_served = excluded.last_served
+                """)
+            for policy in policies {
+                try statement.run([.text(policy.domain), .text(policy.id), .text(policy.mode), .int(time), .int(time)])
+            }
+        }
+    }
+
+    func servedPolicies(domain: String) throws -> [ServedPolicy] {
+        let statement = try database.prepare(
+            "SELECT domain, id, mode, first_served FROM served_policies WHERE domain = ? ORDER BY first_served, rowid")
+        statement.bind([.text(domain)])
+        var policies: [ServedPolicy] = []
+        while try statement.step() {
+            policies.append(ServedPolicy(domain: statement.text(0) ?? "", id: statement.text(1) ?? "",
+                                         mode: statement.text(2) ?? "", firstServed: statement.integer(3)))
+        }
+        return policies
     }
 
     func reportCount() throws -> Int {

@@ -59,6 +59,14 @@ public final class ReportStore {
 
     public func reportCount() throws -> Int { try index.reportCount() }
 
+    /// Keeps the history of the policies served (`serve` after each load), so that `reports` can tell which one a
+    /// sender quotes, and since when it was replaced.
+    public func recordServed(_ policies: [ServedPolicy], at time: Int) throws {
+        try index.recordServed(policies, at: time)
+    }
+
+    public func servedPolicies(domain: String) throws -> [ServedPolicy] { try index.servedPolicies(domain: domain) }
+
     public struct Reconciliation: Equatable, Sendable {
         /// Files indexed that were not (a crash between the file and the index commit, or a reindex).
         public var added = 0

@@ -20,8 +20,21 @@ public struct DomainSummary: Sendable, Equatable {
         public var mode: String?
         public var reports: Int
         public var lastDay: String
+        /// Start of the latest report quoting it.
+        public var lastReportStart: Int
         /// Whether it is the policy this host serves now.
         public var isCurrent: Bool
+        /// Whether this host ever served it (the history `serve --reports` keeps).
+        public var wasServed: Bool
+        /// When the next policy took its place (not current, and served here).
+        public var replacedAt: Int?
+
+        /// Quoted by a report that began two days or more after the policy was replaced: senders refetch when
+        /// the `_mta-sts` id changes, so they did not see a new one.
+        public var isStale: Bool {
+            guard let replacedAt, !isCurrent else { return false }
+            return lastReportStart >= replacedAt + 2 * 86400
+        }
     }
 
     public let domain: String
@@ -39,8 +52,10 @@ public struct DomainSummary: Sendable, Equatable {
     public private(set) var coveredDays = 0
     public private(set) var lastReportTime: Int?
 
-    /// - Parameter currentPolicyID: the id of the policy this host serves for the domain now, if any.
-    public init(domain: String, rows: [PolicyRow], currentPolicyID: String?) {
+    /// - Parameters:
+    ///   - currentPolicyID: the id of the policy this host serves for the domain now, if any.
+    ///   - served: the policies this host has served for the domain, oldest first.
+    public init(domain: String, rows: [PolicyRow], currentPolicyID: String?, served: [ServedPolicy] = []) {
         self.domain = domain
         var reportKeys: Set<String> = []
         var organizations: Set<String> = []
@@ -67,10 +82,16 @@ public struct DomainSummary: Sendable, Equatable {
             let id = ReportedPolicy.id(of: row.policyString)
             let mode = row.reportedMode
             let key = id ?? "-" + row.policyString
-            var entry = seen[key] ?? SeenPolicy(id: id, mode: mode, reports: 0, lastDay: day,
-                                                isCurrent: id != nil && id == currentPolicyID)
+            // `served` is in the order the ids were first served: the next one replaced this one.
+            let history = served.lastIndex { $0.id == id }
+            let replacedAt = history.flatMap { index in index + 1 < served.count ? served[index + 1].firstServed : nil }
+            var entry = seen[key] ?? SeenPolicy(id: id, mode: mode, reports: 0, lastDay: day, lastReportStart: row.startTime,
+                                                isCurrent: id != nil && id == currentPolicyID,
+                                                wasServed: history != nil || (id != nil && id == currentPolicyID),
+                                                replacedAt: id == currentPolicyID ? nil : replacedAt)
             entry.reports += 1
             entry.lastDay = max(entry.lastDay, day)
+            entry.lastReportStart = max(entry.lastReportStart, row.startTime)
             seen[key] = entry
             if let mode { lastDayByReportedMode[mode] = max(lastDayByReportedMode[mode] ?? day, day) }
         }

@@ -56,3 +56,18 @@ public struct PolicyRow: Sendable, Equatable {
                      successfulSessions: 0, failedSessions: 0).reportedMode
     }
 }
+
+/// A policy this host served for a domain, by id, from when (`serve --reports` keeps the history in the index).
+public struct ServedPolicy: Sendable, Equatable {
+    public var domain: String
+    public var id: String
+    public var mode: String
+    public var firstServed: Int
+
+    public init(domain: String, id: String, mode: String, firstServed: Int = 0) {
+        self.domain = domain
+        self.id = id
+        self.mode = mode
+        self.firstServed = firstServed
+    }
+}

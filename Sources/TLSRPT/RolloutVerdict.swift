@@ -43,6 +43,22 @@ public struct RolloutVerdict: Sendable, Equatable {
         guard summary.reports > 0 else {
             return RolloutVerdict(kind: .noReports, reasons: ["no reports received in the window"])
         }
+        let verdict = decideByMode(summary, mode: mode, settings: settings)
+        let stale = summary.seenPolicies.filter(\.isStale).map { seen in
+            "senders still applied policy \(seen.id ?? "?") on \(seen.lastDay), after it was replaced on "
+                + "\(ReportTimestamp.day(seen.replacedAt ?? 0)): check that _mta-sts.\(summary.domain) carries the new id"
+        }
+        guard !stale.isEmpty else { return verdict }
+        // A policy change senders did not notice: enforcing now would not reach them either.
+        let kind: Kind = switch verdict.kind {
+        case .readyToEnforce, .keepTesting: .keepTesting
+        case .healthy, .alert: .alert
+        default: .staleReports
+        }
+        return RolloutVerdict(kind: kind, reasons: verdict.reasons + stale)
+    }
+
+    private static func decideByMode(_ summary: DomainSummary, mode: String?, settings: Settings) -> RolloutVerdict {
         switch mode {
         case "testing":
             var reasons: [String] = []

@@ -73,7 +73,8 @@ struct ReportsCommand: ParsableCommand {
         let settings = RolloutVerdict.Settings(requiredDays: requiredDays, requiredOrganizations: requiredOrganizations)
         let summaries = names.map { domain in
             let policy = served[domain]
-            let summary = DomainSummary(domain: domain, rows: rows, currentPolicyID: policy?.id)
+            let summary = DomainSummary(domain: domain, rows: rows, currentPolicyID: policy?.id,
+                                        served: (try? store.servedPolicies(domain: domain)) ?? [])
             return ReportsOutput.Domain(summary: summary, mode: policy?.policy.mode.rawValue, policyID: policy?.id,
                                         verdict: RolloutVerdict.decide(summary, mode: policy?.policy.mode.rawValue,
                                                                        settings: settings))

@@ -34,7 +34,10 @@ enum ReportsOutput {
                 })),
                 ("policies_seen", .array(summary.seenPolicies.map {
                     .object([("id", .optional($0.id)), ("mode", .optional($0.mode)), ("reports", .int($0.reports)),
-                             ("last_day", .string($0.lastDay)), ("current", .bool($0.isCurrent))])
+                             ("last_day", .string($0.lastDay)), ("current", .bool($0.isCurrent)),
+                             ("served_here", .bool($0.wasServed)),
+                             ("replaced_on", .optional($0.replacedAt.map(ReportTimestamp.day))),
+                             ("stale", .bool($0.isStale))])
                 })),
                 ("verdict", .string(domain.verdict.kind.rawValue)),
                 ("verdict_reasons", .array(domain.verdict.reasons.map(JSONValue.string))),
@@ -62,7 +65,9 @@ enum ReportsOutput {
             for seen in summary.seenPolicies {
                 lines.append("  senders applied policy \(seen.id ?? "(not a valid policy)")"
                     + (seen.mode.map { " (mode \($0))" } ?? "") + " in \(seen.reports) reports, last \(seen.lastDay)"
-                    + (seen.isCurrent ? " [current]" : domain.policyID == nil ? "" : " [not the one served now]"))
+                    + (seen.isCurrent ? " [current]"
+                        : seen.replacedAt.map { " [replaced on \(ReportTimestamp.day($0))]" }
+                        ?? (seen.wasServed ? "" : " [never served here]")))
             }
             return lines.joined(separator: "\n") + "\n"
         }.joined(separator: "\n")

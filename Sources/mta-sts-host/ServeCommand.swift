@@ -6,6 +6,7 @@ import Logging
 import Prometheus
 import Reactor
 import ReportIntake
+import TLSRPT
 import DNSPublication
 import Issuance
 import Server
@@ -218,6 +219,11 @@ struct ServeCommand: ParsableCommand {
                     }, uniquingKeysWith: { first, _ in first })
                 }
                 reportReceiver.observeStored { server.statusChanged() }
+                server.observeCatalog { catalog in
+                    reportReceiver.served(catalog.policies.values.map {
+                        ServedPolicy(domain: $0.domain, id: $0.id, mode: $0.policy.mode.rawValue)
+                    })
+                }
             }
             if let publication {
                 let publisher = PublicationManager(settings: publication, logger: logger,

@@ -2,6 +2,7 @@
 independent parse of the same fixture files, the rollout verdict, and `--reindex`."""
 import json
 import subprocess
+import time
 
 import pytest
 
@@ -103,3 +104,36 @@ def test_reindex_rebuilds_the_index_from_the_files(binary, world, stored):
     rebuilt = run_reports(binary, stored, world, "--format", "json", "--reindex")
     assert "reindexed" in rebuilt.stderr
     assert json.loads(rebuilt.stdout) == before
+
+
+def test_a_policy_senders_still_quote_after_a_change_is_named(binary, ca, start_server, tmp_path):
+    """`serve --reports` keeps the history of the ids it served; `reports` tells an old one from a foreign one,
+    and a report quoting the old one days after the change blocks the verdict (the id was not bumped)."""
+    import datetime
+
+    from support import worlds
+    world = worlds.build_standard_world(tmp_path / "world", ca)
+    directory = tmp_path / "reports"
+    server = start_server(world, "--reports", str(directory))
+    old_lines = ["version: STSv1", "mode: testing", "mx: mx1.b.test", "mx: *.relay.b.test", "max_age: 86400"]
+    assert post_curl(server.port, HOST_B, world.ca_path, report("before", policy_lines=old_lines), JSON).status == 200
+    first = json.loads(run_reports(binary, directory, world, "--format", "json", "b.test").stdout)[0]
+    old_id = first["policy_id"]
+    assert first["policies_seen"][0] | {"reports": 1} == {"id": old_id, "mode": "testing", "reports": 1,
+                                                         "last_day": "2024-03-04", "current": True,
+                                                         "served_here": True, "replaced_on": None, "stale": False}
+
+    (world.policies_dir / "b.test.txt").write_bytes(b"version: STSv1\nmode: testing\nmx: mx1.b.test\nmax_age: 604800\n")
+    deadline = time.monotonic() + 10
+    while json.loads(run_reports(binary, directory, world, "--format", "json", "b.test").stdout)[0][
+            "policies_seen"][0]["replaced_on"] is None:
+        assert time.monotonic() < deadline, "the new policy was not recorded as served"
+        time.sleep(0.1)
+    later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).strftime("%Y-%m-%d")
+    assert post_curl(server.port, HOST_B, world.ca_path,
+                     report("after", policy_lines=old_lines, day=later), JSON).status == 200
+    entry = json.loads(run_reports(binary, directory, world, "--format", "json", "b.test").stdout)[0]
+    seen = {item["id"]: item for item in entry["policies_seen"]}
+    assert seen[old_id]["stale"] and not seen[old_id]["current"] and seen[old_id]["served_here"]
+    assert entry["verdict"] == "keep-testing"
+    assert any("check that _mta-sts.b.test carries the new id" in reason for reason in entry["verdict_reasons"])

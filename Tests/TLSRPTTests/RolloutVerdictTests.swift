@@ -89,4 +89,23 @@ struct RolloutVerdictTests {
         let stale = DomainSummary(domain: "b.test", rows: [row("Google", day: 1, mode: "enforce")], currentPolicyID: id)
         #expect(stale.seenPolicies.map(\.isCurrent) == [false])
     }
+
+    @Test func aReplacedPolicyQuotedDaysLaterBlocksTheVerdict() throws {
+        let old = try #require(ReportedPolicy.id(of: "version: STSv1\nmode: testing\nmx: mx1.b.test\nmax_age: 86400"))
+        let change = 1_709_251_200 + 20 * 86400  // 2024-03-21
+        let served = [ServedPolicy(domain: "b.test", id: old, mode: "testing", firstServed: 0),
+                      ServedPolicy(domain: "b.test", id: "new", mode: "testing", firstServed: change)]
+        // Quoted the day after the change: senders may not have refetched yet.
+        let early = DomainSummary(domain: "b.test", rows: cleanMonth().filter { $0.startTime < change + 86400 },
+                                  currentPolicyID: "new", served: served)
+        #expect(early.seenPolicies.first?.replacedAt == change && early.seenPolicies.first?.isStale == false)
+        let late = DomainSummary(domain: "b.test", rows: cleanMonth(), currentPolicyID: "new", served: served)
+        #expect(late.seenPolicies.first?.isStale == true)
+        let result = RolloutVerdict.decide(late, mode: "testing", settings: RolloutVerdict.Settings())
+        #expect(result.kind == .keepTesting)
+        #expect(result.reasons.last?.hasSuffix("check that _mta-sts.b.test carries the new id") == true)
+        // A policy never served here is not stale: it is someone else's.
+        let foreign = DomainSummary(domain: "b.test", rows: cleanMonth(), currentPolicyID: "new", served: [])
+        #expect(foreign.seenPolicies.first.map { !$0.wasServed && !$0.isStale } == true)
+    }
 }

@@ -33,8 +33,9 @@ def fixture_json(name: str) -> dict:
 
 def report(report_id: str, domain: str = "b.test", organization: str = "Example Sender", *,
            successes: int = 10, failures: list[tuple[str, str, int]] = (), day: str = "2024-03-04",
-           mode: str = "testing") -> bytes:
-    """A minimal valid report; `failures`: (result-type, receiving MX, sessions)."""
+           mode: str = "testing", policy_lines: list[str] | None = None) -> bytes:
+    """A minimal valid report; `failures`: (result-type, receiving MX, sessions); `policy_lines`: the
+    policy-string (default: a one-MX policy in `mode`)."""
     return json.dumps({
         "organization-name": organization,
         "date-range": {"start-datetime": f"{day}T00:00:00Z", "end-datetime": f"{day}T23:59:59Z"},
@@ -42,7 +43,8 @@ def report(report_id: str, domain: str = "b.test", organization: str = "Example 
         "report-id": report_id,
         "policies": [{
             "policy": {"policy-type": "sts", "policy-domain": domain, "mx-host": [f"mx1.{domain}"],
-                       "policy-string": ["version: STSv1", f"mode: {mode}", f"mx: mx1.{domain}", "max_age: 86400"]},
+                       "policy-string": policy_lines or ["version: STSv1", f"mode: {mode}", f"mx: mx1.{domain}",
+                                                         "max_age: 86400"]},
             "summary": {"total-successful-session-count": successes,
                         "total-failure-session-count": sum(count for _, _, count in failures)},
             "failure-details": [{"result-type": kind, "receiving-mx-hostname": mx, "failed-session-count": count}
