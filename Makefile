@@ -1,20 +1,24 @@
 # Two commands matter: `make run` and `make test`. Everything else is a building block.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libssl-dev libnghttp2-dev libcurl4-openssl-dev libldns-dev zlib1g-dev libsqlite3-dev pebble pkg-config openssl curl nghttp2-client prometheus bind9 bind9-utils bind9-dnsutils
+DEBIAN_PACKAGES := libssl-dev libnghttp2-dev libcurl4-openssl-dev libldns-dev zlib1g-dev libsqlite3-dev pebble pkg-config openssl curl nghttp2-client prometheus bind9 bind9-utils bind9-dnsutils postfix
 PYTHON ?= python3
 # pip name[:import name]
-PY_PACKAGES := pytest h2 prometheus_client pyyaml:yaml tlsrpt-reporter:tlsrpt_reporter
+PY_PACKAGES := pytest h2 prometheus_client pyyaml:yaml dnslib tlsrpt-reporter:tlsrpt_reporter
 BIN_DEBUG := .build/debug/mta-sts-host
 BIN_RELEASE := .build/release/mta-sts-host
 
 .PHONY: deps build release run test test-unit test-e2e test-long audit test-container bench clean
 
 # Installs the Debian and Python packages the build and the tests need, only when missing.
+# postfix (the `verify` tests' SMTP server, run by them from a config directory of their own) is preseeded to "No
+# configuration": its postinst then writes no /etc/postfix/main.cf, and without one the init script starts nothing,
+# so no system postfix takes port 25, with or without systemd or a policy-rc.d.
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 	@for p in $(PY_PACKAGES); do $(PYTHON) -c "import $${p##*:}" 2>/dev/null || { echo "installing Python package $${p%%:*}"; $(PYTHON) -m pip install -q $${p%%:*}; }; done

@@ -23,7 +23,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
-        // libcurl (libcurl4-openssl-dev), loaded with dlopen on first use rather than linked: HTTPS to the ACME server.
+        // libcurl (libcurl4-openssl-dev), loaded with dlopen on first use rather than linked: HTTPS to the ACME server
+        // and to the policy hosts `verify` checks.
         .target(name: "CCurl"),
         // DNS lookups (libldns-dev): whether a name resolves before ordering its certificate.
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
@@ -49,9 +50,10 @@ let package = Package(
         // Policy and certificate files, loading lanes, the keep-last-good merge, the catalog snapshot, health and the
         // status document: what serve, check, dns and status share, without the event loop.
         .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
-        // The ACME client (RFC 8555, TLS-ALPN-01): the only importer of CCurl. Blocking; the server runs it off
-        // the event loops.
-        .target(name: "ACME", dependencies: ["TLS", "CCurl"]),
+        // Blocking HTTPS requests through libcurl: the only importer of CCurl (ACME's requests, verify's policy fetch).
+        .target(name: "HTTPSFetch", dependencies: ["CCurl"]),
+        // The ACME client (RFC 8555, TLS-ALPN-01). Blocking; the server runs it off the event loops.
+        .target(name: "ACME", dependencies: ["TLS", "HTTPSFetch"]),
         // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that
         // runs the orders.
         .target(name: "Issuance", dependencies: [
@@ -79,6 +81,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // `verify`: the live deployment checked the way senders see it (DNS through ldns, the policy through
+        // libcurl, each MX through SMTP STARTTLS on our own sockets): pure check functions and the probes.
+        .target(name: "Verify", dependencies: [
+            "DNSClient", "HTTPSFetch", "MTASTS", "Reactor", "TLS", "FileSystem",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // Wiring: connections, workers, reload, the server.
         .target(name: "Server", dependencies: [
             "Catalog", "MTASTS", "TLS", "HTTP", "Reactor", "FileSystem", "CLinux",
@@ -86,7 +95,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "mta-sts-host", dependencies: [
-            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals", "Issuance", "DNSPublication", "DNSClient",
+            "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals", "Issuance", "DNSPublication", "DNSClient", "Verify",
             "TLSRPT", "ReportStore", "ReportIntake", "HTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -102,7 +111,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TLS", "MTASTS", "FileSystem"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "MTASTS"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
-        .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS"]),
+        .testTarget(name: "ACMETests", dependencies: ["ACME", "TLS", "HTTPSFetch"]),
         .testTarget(name: "IssuanceTests", dependencies: ["Issuance"]),
         .testTarget(name: "DNSClientTests", dependencies: ["DNSClient"]),
         .testTarget(name: "DNSPublicationTests", dependencies: ["DNSPublication", "DNSClient"]),
@@ -110,5 +119,7 @@ let package = Package(
         .testTarget(name: "TLSRPTTests", dependencies: ["TLSRPT"]),
         .testTarget(name: "ReportStoreTests", dependencies: ["ReportStore", "TLSRPT", "FileSystem"]),
         .testTarget(name: "ReportIntakeTests", dependencies: ["ReportIntake", "TLSRPT", "HTTP"]),
+        .testTarget(name: "HTTPSFetchTests", dependencies: ["HTTPSFetch"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "DNSClient", "TLS", "MTASTS"]),
     ]
 )

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPSFetch
 import TLS
 
 /// When the CA would like a certificate renewed (RFC 9773, ACME Renewal Information).

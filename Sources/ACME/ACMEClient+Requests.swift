@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPSFetch
 
 extension ACMEClient {
     /// A signed POST (RFC 8555 §6.2) with `payload` (nil: POST-as-GET), signed with the account's `kid`, or with

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPSFetch
 import Synchronization
 import TLS
 
@@ -32,7 +33,8 @@ public final class ACMEClient: @unchecked Sendable {
     /// `trustBundlePath`: PEM certificates trusted in addition to the system's, for reaching the directory.
     public convenience init(directoryURL: String, accountKey: ACMESigningKey, contact: String?,
                             trustBundlePath: String?) throws {
-        let client = try HTTPSClient(configuration: .init(trustBundlePath: trustBundlePath))
+        let client = try HTTPSClient(configuration: .init(trust: trustBundlePath.map { .systemAnd($0) } ?? .system,
+                                                          userAgent: "mta-sts-host-acme/1"))
         self.init(directoryURL: directoryURL, accountKey: accountKey, contact: contact, transport: client, clock: .system)
     }
 

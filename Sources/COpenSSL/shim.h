@@ -30,6 +30,10 @@ static inline int shim_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) 
     return (int)SSL_CTX_set1_groups_list(ctx, list);
 }
 static inline void shim_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) { SSL_CTX_set_read_ahead(ctx, yes); }
+// The SNI a client sends (a macro over SSL_ctrl).
+static inline int shim_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
 // The ex_data slot that links an SSL object to its connection (SSL_get_ex_new_index is a macro).
 static inline int shim_SSL_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
 

@@ -9,9 +9,7 @@ public enum StatusDocument {
     /// Everything but the time stamp: rendered once per load, stamped at every write.
     public static func render(_ catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState],
                               problems: [String], writer: ProcessIdentity?,
-                              issuance: [String: IssuanceStatus] = [:],
-                              publication: [String: PublicationStatus] = [:],
-                              reports: [String: ReportStatus] = [:]) -> String {
+                              attachments: DomainAttachments = DomainAttachments()) -> String {
         let pendingErrors = Dictionary(grouping: report.policyDiagnostics.filter { $0.diagnostic.severity == .error },
                                        by: { PolicyFileName.domain(ofPath: $0.path) ?? $0.path })
         let domains: [JSONValue] = states.keys.sorted().map { domain in
@@ -33,7 +31,7 @@ public enum StatusDocument {
             } else {
                 fields += [("id", .string("")), ("host", .string(host)), ("certificates", .array([]))]
             }
-            if let acme = issuance[host] {
+            if let acme = attachments.issuance[host] {
                 var acmeFields: [(String, JSONValue)] = [
                     (acme.ordering ? "ordering_since" : "next_attempt", .int(acme.nextAttempt)),
                     ("failures", .int(acme.failures)),
@@ -41,7 +39,7 @@ public enum StatusDocument {
                 if let error = acme.lastError { acmeFields.append(("last_error", .string(error))) }
                 fields.append(("acme", .object(acmeFields)))
             }
-            if let dns = publication[domain] {
+            if let dns = attachments.publication[domain] {
                 var dnsFields: [(String, JSONValue)] = [
                     ("published_id", dns.publishedID.map(JSONValue.string) ?? .null),
                     ("failures", .int(dns.failures)),
@@ -51,11 +49,18 @@ public enum StatusDocument {
                 if let next = dns.nextAttempt { dnsFields.append(("next_attempt", .int(next))) }
                 fields.append(("dns_update", .object(dnsFields)))
             }
-            if let last = reports[domain] {
+            if let last = attachments.reports[domain] {
                 fields.append(("last_report", .object([
                     ("organization", .string(last.organization)), ("report_id", .string(last.reportID)),
                     ("end", .int(last.endTime)), ("received_at", .int(last.receivedAt)),
                 ])))
+            }
+            if let verification = attachments.verification[domain] {
+                let checks: [JSONValue] = verification.checks.map { check in
+                    .object([("check", .string(check.check)), ("target", .string(check.target)),
+                             ("status", .string(check.status)), ("message", .string(check.message))])
+                }
+                fields.append(("verify", .object([("checked_at", .int(verification.checkedAt)), ("checks", .array(checks))])))
             }
             if let errors = pendingErrors[domain] {
                 fields.append(("pending_errors", .array(errors.map { .string($0.description) })))

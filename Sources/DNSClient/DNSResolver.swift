@@ -62,7 +62,13 @@ public final class DNSResolver {
     /// One query, the answer left to the caller (who frees it).
     func send(_ owner: UnsafeMutablePointer<ldns_rdf>, type: ldns_rr_type,
               into packet: inout UnsafeMutablePointer<ldns_pkt>?) -> ldns_status {
-        ldns_resolver_query_status(&packet, resolver, owner, type, LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
+        // ldns marks a server that timed out as unreachable (an infinite round-trip time) and then sends nothing
+        // more to it: one lost answer would fail every later query of this resolver, which lives as long as a
+        // server runs. Each query starts with every server usable.
+        for index in 0..<ldns_resolver_nameserver_count(resolver) {
+            ldns_resolver_set_nameserver_rtt(resolver, index, Int(LDNS_RESOLV_RTT_MIN))
+        }
+        return ldns_resolver_query_status(&packet, resolver, owner, type, LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
     }
 
     /// The MX records of `name`, exchanges lower-cased without the final dot.

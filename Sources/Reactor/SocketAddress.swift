@@ -28,6 +28,11 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
         guard (try? withSockaddr { _, _ in }) != nil else { return nil }
     }
 
+    /// A numeric address (as a resolver returns it) and a port.
+    public init?(host: String, port: UInt16) {
+        self.init(host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
+
     public var description: String { family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     /// Calls `body` with the address as a `sockaddr`; throws when the host is not a numeric address.

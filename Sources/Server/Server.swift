@@ -36,9 +36,11 @@ public final class Server: @unchecked Sendable {
     private lazy var statusPublisher = StatusPublisher(
         queue: reporting, stateDirectory: configuration.stateDirectory, owner: configuration.stateOwner,
         logger: logger, metrics: metrics, publish: { [unowned self] text in publishedStatus.withLock { $0 = text } },
-        issuance: { [unowned self] in issuanceStatus.withLock { $0 }?() ?? [:] },
-        publication: { [unowned self] in publicationStatus.withLock { $0 }?() ?? [:] },
-        reports: { [unowned self] in reportStatus.withLock { $0 }?() ?? [:] })
+        attachments: { [unowned self] in
+            var attachments = DomainAttachments()
+            for source in statusSources.withLock({ $0 }) { source(&attachments) }
+            return attachments
+        })
     private let reportLog: LoadReportLog
     /// Each domain's state after the last load; touched only on the reporting queue.
     private var lastStates: [String: DomainState] = [:]
@@ -50,12 +52,9 @@ public final class Server: @unchecked Sendable {
     private var certificateExpiryRefresh: DispatchSourceTimer?
     /// Told of every catalog installed (on the reporting queue): the ACME issuer follows the served domains.
     private let catalogObservers = Mutex<[@Sendable (Catalog) -> Void]>([])
-    /// Per-host ACME state for the status document, read at each render; nil without ACME.
-    private let issuanceStatus = Mutex<(@Sendable () -> [String: IssuanceStatus])?>(nil)
-    /// Per-domain `_mta-sts` publication state for the status document; nil without `--dns-update`.
-    private let publicationStatus = Mutex<(@Sendable () -> [String: PublicationStatus])?>(nil)
-    /// Per-domain last TLS-RPT report for the status document; nil without `--reports`.
-    private let reportStatus = Mutex<(@Sendable () -> [String: ReportStatus])?>(nil)
+    /// What the background parts (ACME, DNS publication, verification) add to each domain in the status
+    /// document, read at each render.
+    private let statusSources = Mutex<[@Sendable (inout DomainAttachments) -> Void]>([])
     /// Shared by the event loops, so a name is logged once per process, not once per loop.
     private let uncoveredNames = Mutex(UncoveredNameLog())
 
@@ -277,21 +276,10 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// Where the status document finds each host's ACME state; `statusChanged` renders it again.
-    public func reportIssuance(_ status: @escaping @Sendable () -> [String: IssuanceStatus]) {
-        issuanceStatus.withLock { $0 = status }
-        statusChanged()
-    }
-
-    /// Where the status document finds each domain's DNS publication state; `statusChanged` renders it again.
-    public func reportPublication(_ status: @escaping @Sendable () -> [String: PublicationStatus]) {
-        publicationStatus.withLock { $0 = status }
-        statusChanged()
-    }
-
-    /// Where the status document finds each domain's last TLS-RPT report; `statusChanged` renders it again.
-    public func reportReports(_ status: @escaping @Sendable () -> [String: ReportStatus]) {
-        reportStatus.withLock { $0 = status }
+    /// Adds a part of each domain's status (ACME, DNS publication, verification), filled in at every render;
+    /// `statusChanged` renders it again.
+    public func reportStatus(_ source: @escaping @Sendable (inout DomainAttachments) -> Void) {
+        statusSources.withLock { $0.append(source) }
         statusChanged()
     }
 

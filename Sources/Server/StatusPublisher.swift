@@ -16,9 +16,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     private let logger: Logger
     private let metrics: ServerMetrics
     private let publish: (String) -> Void
-    private let issuance: () -> [String: IssuanceStatus]
-    private let publication: () -> [String: PublicationStatus]
-    private let reports: () -> [String: ReportStatus]
+    private let attachments: () -> DomainAttachments
     private let writer = ProcessIdentity.current
     private var source: (catalog: Catalog, report: CatalogLoader.Report, states: [String: DomainState])?
     private var rendered = "{}"
@@ -31,12 +29,8 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
     /// - Parameter publish: receives each stamped document for `/status`.
     init(queue: DispatchQueue, stateDirectory: String?, owner: (uid: uid_t, gid: gid_t)?, logger: Logger,
          metrics: ServerMetrics, publish: @escaping (String) -> Void,
-         issuance: @escaping () -> [String: IssuanceStatus] = { [:] },
-         publication: @escaping () -> [String: PublicationStatus] = { [:] },
-         reports: @escaping () -> [String: ReportStatus] = { [:] }) {
-        self.issuance = issuance
-        self.reports = reports
-        self.publication = publication
+         attachments: @escaping () -> DomainAttachments = { DomainAttachments() }) {
+        self.attachments = attachments
         self.queue = queue
         self.path = stateDirectory.map { joinPath($0, "status.json") }
         self.owner = owner
@@ -52,7 +46,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
         write()
     }
 
-    /// Something outside the catalog changed (ACME or DNS publication state). Call on `queue`.
+    /// Something outside the catalog changed (ACME, DNS publication or verification state). Call on `queue`.
     func refresh() {
         guard source != nil else { return }
         render()
@@ -63,8 +57,7 @@ final class StatusPublisher: @unchecked Sendable {  // confined to `queue`
         guard let source else { return }
         rendered = StatusDocument.render(source.catalog, report: source.report, states: source.states,
                                          problems: source.report.problems + (writeFailure.map { [$0] } ?? []),
-                                         writer: writer, issuance: issuance(),
-                                         publication: publication(), reports: reports())
+                                         writer: writer, attachments: attachments())
     }
 
     /// Stamps and writes the document; schedules the next write (sooner after a failure).

@@ -80,7 +80,7 @@ public final class CertificateKeyPair: @unchecked Sendable {
     }
 
     /// A certificate time as seconds since the epoch; 0 (long expired, long valid) when OpenSSL cannot read it.
-    private static func seconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int {
+    static func seconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int {
         var parts = tm()
         guard ASN1_TIME_to_tm(time, &parts) == 1 else { return 0 }
         return Int(timegm(&parts))

@@ -21,7 +21,7 @@ struct ACMEOptions: ParsableArguments {
     @Option(name: .customLong("acme-dir"), help: ArgumentHelp("Where the ACME account key and the issued certificates are kept (default: <state-dir>/acme). It must survive restarts, or every start orders every certificate again.", valueName: "path"))
     var storage: String?
 
-    @Option(help: ArgumentHelp("DNS server that must resolve a name before its certificate is ordered (default: /etc/resolv.conf).", valueName: "addr[:port]"))
+    @Option(help: ArgumentHelp("DNS server for ACME (a name must resolve before its certificate is ordered) and --verify-every (default: /etc/resolv.conf).", valueName: "addr[:port]"))
     var resolver: String?
 
     func validate() throws {
@@ -33,8 +33,8 @@ struct ACMEOptions: ParsableArguments {
             }
         }
         guard let directory else {
-            if email != nil || trust != nil || storage != nil || resolver != nil {
-                throw ValidationError("--acme-email, --acme-trust, --acme-dir and --resolver need --acme-directory")
+            if email != nil || trust != nil || storage != nil {
+                throw ValidationError("--acme-email, --acme-trust and --acme-dir need --acme-directory")
             }
             return
         }

@@ -14,5 +14,5 @@ struct MTASTSHost: ParsableCommand {
           mta-sts-host status     show what a running server serves
           mta-sts-host reports    summarise the TLS-RPT reports received (serve --reports)
         """,
-        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self, ReportsCommand.self])
+        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self, VerifyCommand.self, ReportsCommand.self])
 }

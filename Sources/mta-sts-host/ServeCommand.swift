@@ -11,6 +11,7 @@ import DNSPublication
 import Issuance
 import Server
 import TLS
+import Verify
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -103,6 +104,9 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Publishing each id in DNS (RFC 2136 dynamic update)")
     var dnsUpdate: DNSUpdateOptions
 
+    @OptionGroup(title: "Checking the deployment as senders see it, in the background")
+    var verify: VerifyScheduleOptions
+
     @OptionGroup(title: "Receiving TLS-RPT reports (RFC 8460)")
     var reports: ReportOptions
 
@@ -123,6 +127,9 @@ struct ServeCommand: ParsableCommand {
         if tlsTickets < 0 { throw ValidationError("--tls-tickets must be 0 or more") }
         if maxConcurrentStreams < 1 { throw ValidationError("--max-concurrent-streams must be at least 1") }
         if reloadCertificateBatch < 0 { throw ValidationError("--reload-certificate-batch must be 0 or more") }
+        if acme.resolver != nil, acme.directory == nil, verify.every == nil {
+            throw ValidationError("--resolver needs --acme-directory or --verify-every")
+        }
     }
 
     func run() throws {
@@ -160,6 +167,16 @@ struct ServeCommand: ParsableCommand {
             publication = try dnsUpdate.settings(warn: { logger.warning("\($0)") })
         } catch {
             logger.critical("\(error)")
+            throw ExitCode.failure
+        }
+        // The trust file is read before the privilege drop, like the DNS update key.
+        let verifying: (verifier: Verifier, interval: Duration)?
+        do {
+            verifying = try verify.settings(resolver: acme.resolver).map { settings in
+                (try Verifier(settings: settings), verify.every!.duration)
+            }
+        } catch {
+            logger.critical("--verify-ca-file: \(error)")
             throw ExitCode.failure
         }
         let issuance = acme.settings(stateDirectory: stateDir)
@@ -208,12 +225,12 @@ struct ServeCommand: ParsableCommand {
                 let manager = IssuanceManager(settings: issuance, challenges: challenges, logger: logger,
                                               reload: { server.reload(trigger: "acme") },
                                               statusChanged: { server.statusChanged() })
-                server.reportIssuance { manager.status }
+                server.reportStatus { $0.issuance = manager.status }
                 server.observeCatalog { manager.catalogChanged($0) }
             }
             if let reportReceiver {
-                server.reportReports {
-                    Dictionary(reportReceiver.lastReports.map {
+                server.reportStatus { attachments in
+                    attachments.reports = Dictionary(reportReceiver.lastReports.map {
                         ($0.domain, ReportStatus(organization: $0.organization, reportID: $0.reportID, endTime: $0.endTime,
                                                  receivedAt: $0.receivedAt))
                     }, uniquingKeysWith: { first, _ in first })
@@ -228,8 +245,14 @@ struct ServeCommand: ParsableCommand {
             if let publication {
                 let publisher = PublicationManager(settings: publication, logger: logger,
                                                    statusChanged: { server.statusChanged() })
-                server.reportPublication { publisher.status }
+                server.reportStatus { $0.publication = publisher.status }
                 server.observeCatalog { publisher.catalogChanged($0) }
+            }
+            if let verifying {
+                let manager = VerificationManager(verifier: verifying.verifier, interval: verifying.interval,
+                                                  logger: logger, statusChanged: { server.statusChanged() })
+                server.reportStatus { $0.verification = VerificationReporting.status(manager.latest) }
+                server.observeCatalog { manager.domainsChanged(VerificationReporting.localPolicies($0)) }
             }
         } catch {
             logger.critical("cannot start: \(error)")

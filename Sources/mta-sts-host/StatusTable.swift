@@ -37,6 +37,17 @@ enum StatusTable {
             let pending_errors: [String]?
             let acme: Issuance?
             let dns_update: Publication?
+            let verify: Verification?
+        }
+        struct Verification: Decodable {
+            struct Check: Decodable {
+                let check: String
+                let target: String
+                let status: String
+                let message: String
+            }
+            let checked_at: Int
+            let checks: [Check]
         }
         let generated_at: Int
         let pid: Int32
@@ -95,6 +106,13 @@ enum StatusTable {
             lines.append("\(escape(domain.domain)): DNS update of id=\(escape(dns.pending_id ?? "-")) failed \(dns.failures) time"
                 + "\(dns.failures == 1 ? "" : "s") (\(next); DNS has id=\(escape(dns.published_id ?? "unknown"))): "
                 + escape(dns.last_error ?? "unknown error"))
+        }
+        for domain in status.domains {
+            guard let verify = domain.verify else { continue }
+            for check in verify.checks where check.status == "fail" {
+                lines.append("\(escape(domain.domain)): verify \(check.check) \(escape(check.target)) failed "
+                    + "\(max(now - verify.checked_at, 0)) s ago: \(escape(check.message))")
+            }
         }
         lines += status.problems.map { "problem: " + escape($0) }
         lines += status.rejected_policy_files.map { "rejected: " + escape($0) }

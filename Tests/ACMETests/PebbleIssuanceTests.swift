@@ -1,6 +1,7 @@
 import Testing
 @testable import ACME
 import TLS
+import HTTPSFetch
 
 /// The whole flow against pebble over real HTTPS through libcurl: account, order, challenge, finalize, download.
 /// Fails (does not skip) without pebble: `make deps` installs it.

@@ -102,7 +102,7 @@ def test_with_the_ca_back_the_retry_issues(tmp_path, ca, pebble, start_server):
 @pytest.mark.parametrize("flags, expected", [
     (["--acme-directory", "http://acme.example/directory"], "expected an https:// URL"),
     (["--acme-email", "hostmaster@example.com"], "need --acme-directory"),
-    (["--resolver", "127.0.0.1:53"], "need --acme-directory"),
+    (["--resolver", "127.0.0.1:53"], "needs --acme-directory or --verify-every"),
     (["--acme-directory", "https://acme.example/directory", "--resolver", "dns.example:53"], "not an IP address"),
 ])
 def test_acme_flags_are_checked_before_anything_starts(binary, tmp_path, flags, expected):

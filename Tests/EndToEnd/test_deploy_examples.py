@@ -24,6 +24,7 @@ METRICS = {
     "mta_sts_certificate_expiry_seconds", "mta_sts_reloads_total", "mta_sts_policies_served",
     "mta_sts_policies_rejected", "mta_sts_requests_total", "mta_sts_handshake_failures_total",
     "mta_sts_open_connections", "mta_sts_domains", "mta_sts_certificates_rejected", "mta_sts_status_file_writable",
+    "mta_sts_verify_status", "mta_sts_verify_warnings",
 }
 
 

@@ -1,8 +1,9 @@
 #ifndef CCURL_H
 #define CCURL_H
 // libcurl, loaded when first needed (dlopen), not linked: Debian's libcurl4 brings about 27 libraries with it
-// (rtmp, ssh2, Kerberos, LDAP, ...), and only `serve --acme-directory` talks HTTPS as a client. Every other
-// process, and a server without ACME, never maps them.
+// (rtmp, ssh2, Kerberos, LDAP, ...), and only ACME (`serve --acme-directory`) and `verify` (the command, or
+// `serve --verify-every`) talk HTTPS as a client. Every other process, and a server without either, never maps
+// them.
 //
 // ccurl_load must succeed before any other function here is called. The setopt/getinfo wrappers exist because
 // curl_easy_setopt and curl_easy_getinfo are variadic: one typed wrapper per kind of argument.

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Synchronization
 @testable import ACME
 import TLS
+import HTTPSFetch
 
 /// A CA in a closure: answers each request from `route` and records what was sent, so the protocol logic can be
 /// tested without a network. Hands out nonces "n1", "n2", ... on every answer to a HEAD or POST, as a CA does.

@@ -12,4 +12,8 @@
 - `checks`: assertions shared by several test modules.
 - `safety`: for the operator-safety tests: a world where every domain is served, `reloaded` lines of the text log,
   the server's inotify watches, admin metrics, and the CLI.
+- `verify_lab`: the deployment `mta-sts-host verify` checks (test_verify.py), built from these three:
+  - `dnsauth`: a small authoritative DNS server (dnslib) with data and faults (SERVFAIL, no answer) set per name;
+  - `smtp`: real postfix instances with STARTTLS, and SMTP stand-ins broken on purpose (no STARTTLS, TLS 1.0, silent);
+  - `https_standins`: policy hosts broken on purpose (redirects, bad certificate chains).
 """

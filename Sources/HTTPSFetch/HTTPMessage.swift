@@ -1,11 +1,18 @@
-/// One HTTP request as the ACME client makes it: the client never follows redirects or sends anything else.
-struct HTTPRequest: Sendable {
-    enum Method: String, Sendable { case get = "GET", head = "HEAD", post = "POST" }
+/// One HTTP request: the client never follows redirects.
+public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", head = "HEAD", post = "POST" }
 
-    let method: Method
-    let url: String
-    var headers: [(name: String, value: String)] = []
-    var body: [UInt8] = []
+    public let method: Method
+    public let url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: Method, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// A response: status, headers (as received, looked up without regard to case) and the body.
@@ -36,9 +43,4 @@ public struct HTTPResponseHeaders: Sendable {
         let wanted = name.lowercased()
         return fields.filter { $0.name.lowercased() == wanted }.map(\.value)
     }
-}
-
-/// What sends requests: `HTTPSClient` in the server, a scripted fake in the tests of the protocol.
-protocol HTTPTransport: AnyObject {
-    func send(_ request: HTTPRequest) throws -> HTTPResponse
 }

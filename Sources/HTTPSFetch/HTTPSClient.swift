@@ -2,16 +2,43 @@ internal import CCurl
 import FoundationEssentials
 
 /// A blocking HTTPS client over one libcurl easy handle, reused for every request so the connection to the CA
-/// stays open between the dozen requests of an order. Not thread-safe: one request at a time (ACMEClient locks).
-final class HTTPSClient: HTTPTransport {
-    struct Configuration: Sendable {
-        /// PEM certificates trusted in addition to the system's (`--acme-trust`, pebble's root in tests).
-        var trustBundlePath: String?
-        var connectTimeoutSeconds = 10
-        var totalTimeoutSeconds = 30
-        /// ACME answers are small JSON documents and certificate chains; anything bigger is refused.
-        var maximumBodyBytes = 1 << 20
-        var userAgent = "mta-sts-host-acme/1"
+/// stays open between the dozen requests of an order. Not thread-safe: one request at a time (ACMEClient locks;
+/// `verify` makes one per domain).
+public final class HTTPSClient {
+    public struct Configuration: Sendable {
+        public enum Trust: Sendable, Equatable {
+            /// libcurl's default bundle (the system's roots).
+            case system
+            /// The system's roots plus this PEM file (`--acme-trust`: pebble's root in tests, a private CA).
+            case systemAnd(String)
+            /// This PEM file alone (`verify --ca-file`): the test's CA and nothing else.
+            case only(String)
+        }
+
+        public var trust: Trust
+        public var connectTimeoutMilliseconds: Int
+        public var totalTimeoutMilliseconds: Int
+        /// Anything bigger is refused (ACME answers are small; an MTA-STS policy is at most 64 KiB).
+        public var maximumBodyBytes: Int
+        public var userAgent: String
+        /// TLS 1.2 or later, as RFC 8461 senders require of the policy host.
+        public var requiresTLS12: Bool
+        /// `host:port:address` entries (CURLOPT_RESOLVE): connect where our own resolver said, not where the
+        /// system's would (`verify --resolver`).
+        public var pinnedAddresses: [String]
+
+        public init(trust: Trust = .system, connectTimeoutMilliseconds: Int = 10_000,
+                    totalTimeoutMilliseconds: Int = 30_000, maximumBodyBytes: Int = 1 << 20,
+                    userAgent: String = "mta-sts-host/1", requiresTLS12: Bool = false,
+                    pinnedAddresses: [String] = []) {
+            self.trust = trust
+            self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+            self.totalTimeoutMilliseconds = totalTimeoutMilliseconds
+            self.maximumBodyBytes = maximumBodyBytes
+            self.userAgent = userAgent
+            self.requiresTLS12 = requiresTLS12
+            self.pinnedAddresses = pinnedAddresses
+        }
     }
 
     /// libcurl is loaded on first use (see Sources/CCurl), then initialised: curl_global_init is not thread-safe in
@@ -35,7 +62,7 @@ final class HTTPSClient: HTTPTransport {
     /// The system bundle followed by the extra one, when an extra one is configured (see `trustedCertificates`).
     private let trustBlob: [UInt8]?
 
-    init(configuration: Configuration) throws {
+    public init(configuration: Configuration) throws {
         try Self.globalInit.get()
         guard let handle = ccurl_easy_init() else {
             throw HTTPSClientError(method: "", url: "", reason: "curl_easy_init failed")
@@ -43,7 +70,11 @@ final class HTTPSClient: HTTPTransport {
         self.handle = handle
         self.configuration = configuration
         do {
-            trustBlob = try configuration.trustBundlePath.map { try Self.trustedCertificates(adding: $0, handle: handle) }
+            if case .systemAnd(let path) = configuration.trust {
+                trustBlob = try Self.trustedCertificates(adding: path, handle: handle)
+            } else {
+                trustBlob = nil
+            }
         } catch {
             ccurl_easy_cleanup(handle)
             throw error
@@ -52,7 +83,7 @@ final class HTTPSClient: HTTPTransport {
 
     deinit { ccurl_easy_cleanup(handle) }
 
-    func send(_ request: HTTPRequest) throws -> HTTPResponse {
+    public func send(_ request: HTTPRequest) throws -> HTTPResponse {
         // Reset drops every option of the last request but keeps the open connection and the TLS session cache.
         ccurl_easy_reset(handle)
         let collector = ResponseCollector(maximumBodyBytes: configuration.maximumBodyBytes)
@@ -60,6 +91,14 @@ final class HTTPSClient: HTTPTransport {
         defer { collectorPointer.release() }
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { ccurl_slist_free_all(headerList) }
+        var pinnedList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { ccurl_slist_free_all(pinnedList) }
+        for entry in configuration.pinnedAddresses {
+            guard let appended = ccurl_slist_append(pinnedList, entry) else {
+                throw failure(request, "cannot allocate the address list")
+            }
+            pinnedList = appended
+        }
         for (name, value) in request.headers {
             guard let appended = ccurl_slist_append(headerList, "\(name): \(value)") else {
                 throw failure(request, "cannot allocate the header list")
@@ -68,7 +107,7 @@ final class HTTPSClient: HTTPTransport {
         }
         var errorText = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code = try errorText.withUnsafeMutableBufferPointer { errorBuffer -> CURLcode in
-            try configure(request, headers: headerList, collector: collectorPointer.toOpaque(),
+            try configure(request, headers: headerList, pinned: pinnedList, collector: collectorPointer.toOpaque(),
                           errorBuffer: errorBuffer.baseAddress)
             return ccurl_easy_perform(handle)
         }
@@ -86,17 +125,31 @@ final class HTTPSClient: HTTPTransport {
     }
 
     private func configure(_ request: HTTPRequest, headers: UnsafeMutablePointer<curl_slist>?,
+                           pinned: UnsafeMutablePointer<curl_slist>?,
                            collector: UnsafeMutableRawPointer, errorBuffer: UnsafeMutablePointer<CChar>?) throws {
         func set(_ result: CURLcode, _ option: String) throws {
             guard result == CURLE_OK else { throw failure(request, "\(option): \(Self.message(result))") }
         }
         try set(ccurl_easy_setopt_string(handle, CURLOPT_URL, request.url), "CURLOPT_URL")
-        // Only HTTPS, also for redirects (which are not followed anyway): the CA is never reached in the clear.
+        // Only HTTPS, also for redirects (which are not followed anyway): nothing is fetched in the clear.
         try set(ccurl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"), "CURLOPT_PROTOCOLS_STR")
         try set(ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")
-        try set(ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, configuration.connectTimeoutSeconds),
-                "CURLOPT_CONNECTTIMEOUT")
-        try set(ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT, configuration.totalTimeoutSeconds), "CURLOPT_TIMEOUT")
+        try set(ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds),
+                "CURLOPT_CONNECTTIMEOUT_MS")
+        try set(ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, configuration.totalTimeoutMilliseconds),
+                "CURLOPT_TIMEOUT_MS")
+        if configuration.requiresTLS12 {
+            try set(ccurl_easy_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2)),
+                    "CURLOPT_SSLVERSION")
+        }
+        if pinned != nil {
+            try set(ccurl_easy_setopt_slist(handle, CURLOPT_RESOLVE, pinned), "CURLOPT_RESOLVE")
+        }
+        if case .only(let path) = configuration.trust {
+            try set(ccurl_easy_setopt_string(handle, CURLOPT_CAINFO, path), "CURLOPT_CAINFO")
+            // Debian's libcurl also looks in /etc/ssl/certs; `.only` means this file alone.
+            try set(ccurl_easy_setopt_string(handle, CURLOPT_CAPATH, nil), "CURLOPT_CAPATH")
+        }
         try set(ccurl_easy_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent), "CURLOPT_USERAGENT")
         try set(ccurl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
         try set(ccurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headers), "CURLOPT_HTTPHEADER")
