@@ -17,7 +17,7 @@ ARG SWIFT_IMAGE=swift:6.3-bookworm
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev libnghttp2-dev libcurl4-openssl-dev \
-    libldns-dev pkg-config \
+    libldns-dev zlib1g-dev libsqlite3-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -27,7 +27,7 @@ RUN swift build -c release --static-swift-stdlib --product mta-sts-host \
 
 FROM debian:bookworm-slim AS runtime-base
 RUN apt-get update && apt-get install -y --no-install-recommends libssl3 libnghttp2-14 libcurl4 libldns3 \
-    ca-certificates \
+    libsqlite3-0 zlib1g ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10443 --home-dir /nonexistent --shell /usr/sbin/nologin mta-sts \
     && mkdir -p /policies /certs /run/mta-sts-host /var/lib/mta-sts-host \

@@ -28,6 +28,10 @@ let package = Package(
         .target(name: "CCurl"),
         // DNS lookups (libldns-dev): whether a name resolves before ordering its certificate.
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
+        // zlib (zlib1g-dev): gunzip of TLS-RPT reports, streamed and capped. Imported by ReportIntake only.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // SQLite (libsqlite3-dev): the index of stored TLS-RPT reports. Imported by ReportStore only.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Linux calls Swift's Glibc module does not export (accept4).
         .systemLibrary(name: "CLinux"),
         // Blocks serve's stop and reload signals before main (see serve_signals.c).
@@ -66,6 +70,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // TLS-RPT (RFC 8460), pure: the report model, tolerant parsing, summaries and the rollout verdict.
+        .target(name: "TLSRPT", dependencies: ["MTASTS"]),
+        // Stored reports: one file per report (atomic, durable) and the SQLite index; the only importer of CSQLite.
+        .target(name: "ReportStore", dependencies: ["CSQLite", "TLSRPT", "MTASTS", "FileSystem"]),
+        // Report uploads off the event loops: rate, media type, capped gunzip (the only importer of CZlib), parse,
+        // domain check, store, metrics.
+        .target(name: "ReportIntake", dependencies: [
+            "CZlib", "TLSRPT", "ReportStore", "HTTP",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // `verify`: the live deployment checked the way senders see it (DNS through ldns, the policy through
         // libcurl, each MX through SMTP STARTTLS on our own sockets): pure check functions and the probes.
         .target(name: "Verify", dependencies: [
@@ -81,6 +96,7 @@ let package = Package(
         ]),
         .executableTarget(name: "mta-sts-host", dependencies: [
             "Catalog", "MTASTS", "Server", "TLS", "Reactor", "FileSystem", "CServeSignals", "Issuance", "DNSPublication", "DNSClient", "Verify",
+            "TLSRPT", "ReportStore", "ReportIntake", "HTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -100,6 +116,9 @@ let package = Package(
         .testTarget(name: "DNSClientTests", dependencies: ["DNSClient"]),
         .testTarget(name: "DNSPublicationTests", dependencies: ["DNSPublication", "DNSClient"]),
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
+        .testTarget(name: "TLSRPTTests", dependencies: ["TLSRPT"]),
+        .testTarget(name: "ReportStoreTests", dependencies: ["ReportStore", "TLSRPT", "FileSystem"]),
+        .testTarget(name: "ReportIntakeTests", dependencies: ["ReportIntake", "TLSRPT", "HTTP"]),
         .testTarget(name: "HTTPSFetchTests", dependencies: ["HTTPSFetch"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "DNSClient", "TLS", "MTASTS"]),
     ]

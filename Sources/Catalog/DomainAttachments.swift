@@ -1,5 +1,6 @@
 /// What the status document shows of each domain beyond the catalog, filled in by the parts of the server that
-/// work in the background (the ACME issuer, the DNS publisher, the verifier); the catalog only renders it.
+/// work in the background (the ACME issuer, the DNS publisher, the verifier, the report receiver); the catalog only
+/// renders it.
 public struct DomainAttachments: Sendable {
     /// By host name (`mta-sts.<domain>`).
     public var issuance: [String: IssuanceStatus] = [:]
@@ -7,6 +8,8 @@ public struct DomainAttachments: Sendable {
     public var publication: [String: PublicationStatus] = [:]
     /// By domain.
     public var verification: [String: VerificationStatus] = [:]
+    /// By domain: the last TLS-RPT report stored (`serve --reports`).
+    public var reports: [String: ReportStatus] = [:]
 
     public init() {}
 }

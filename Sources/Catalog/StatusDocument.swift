@@ -49,6 +49,12 @@ public enum StatusDocument {
                 if let next = dns.nextAttempt { dnsFields.append(("next_attempt", .int(next))) }
                 fields.append(("dns_update", .object(dnsFields)))
             }
+            if let last = attachments.reports[domain] {
+                fields.append(("last_report", .object([
+                    ("organization", .string(last.organization)), ("report_id", .string(last.reportID)),
+                    ("end", .int(last.endTime)), ("received_at", .int(last.receivedAt)),
+                ])))
+            }
             if let verification = attachments.verification[domain] {
                 let checks: [JSONValue] = verification.checks.map { check in
                     .object([("check", .string(check.check)), ("target", .string(check.target)),

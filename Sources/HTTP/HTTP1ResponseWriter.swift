@@ -11,6 +11,15 @@ public enum HTTP1ResponseWriter {
             let canned = CannedResponse.for(status)
             head = canned.head
             body = decision.omitBody ? [] : canned.body
+        case .plain(let answer):
+            let text = answer.body
+            head = answer.head(bodyCount: text.count)
+            body = decision.omitBody ? [] : text
+        case .receiveReport:
+            // The exchange reads the body instead of answering: reaching here is a bug, not a client's fault.
+            let canned = CannedResponse.for(.internalServerError)
+            head = canned.head
+            body = canned.body
         }
         // One allocation for a lone response, not one per part appended (pipelined ones grow the buffer as usual:
         // reserving for each would copy it each time).
@@ -56,7 +65,9 @@ struct CannedResponse {
 
     private static let table: [Int: CannedResponse] = {
         let statuses: [HTTPStatus] = [.ok, .notModified, .badRequest, .notFound, .methodNotAllowed, .requestTimeout,
-                                      .uriTooLong, .misdirectedRequest, .headerFieldsTooLarge, .versionNotSupported]
+                                      .uriTooLong, .misdirectedRequest, .headerFieldsTooLarge, .versionNotSupported,
+                                      .forbidden, .lengthRequired, .contentTooLarge, .unsupportedMediaType,
+                                      .tooManyRequests, .internalServerError, .serviceUnavailable]
         return Dictionary(uniqueKeysWithValues: statuses.map { ($0.rawValue, make($0)) })
     }()
 

@@ -23,6 +23,16 @@ struct HTTP2Response {
                       ("content-length", "\(canned.body.count)"), ("date", dateValue)]
             if status == .methodNotAllowed { fields.append(("allow", PolicyResponder.allowedMethods)) }
             body = canned.body
+        case .plain(let answer):
+            body = answer.body
+            fields = [(":status", "\(answer.status.rawValue)"), ("content-type", PolicyResponse.contentType),
+                      ("content-length", "\(body.count)"), ("cache-control", "no-store"), ("date", dateValue)]
+            if let allow = answer.allow { fields.append(("allow", allow)) }
+        case .receiveReport:
+            let canned = CannedResponse.for(.internalServerError)
+            fields = [(":status", "500"), ("content-type", PolicyResponse.contentType),
+                      ("content-length", "\(canned.body.count)"), ("date", dateValue)]
+            body = canned.body
         }
         self.fields = fields
         self.body = decision.omitBody ? [] : body

@@ -73,7 +73,14 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
             http2.refuse("empty DATA frame flood")
             return callbackFailure
         }
-        if endStream, http2.streams[header.stream_id] != nil { http2.answer(streamID: header.stream_id) }
+        if endStream, http2.streams[header.stream_id] != nil {
+            http2.answer(streamID: header.stream_id)
+        } else if UInt32(header.type) == NGHTTP2_HEADERS.rawValue, let stream = http2.streams[header.stream_id],
+                  stream.keepsBody(limit: http2.settings.maxRequestBodyBytes),
+                  let announced = stream.contentLength, announced > http2.settings.maxRequestBodyBytes {
+            // Announced too large: refused before a byte of it is read.
+            http2.refuseBody(streamID: header.stream_id)
+        }
     default:
         // SETTINGS, PING, PRIORITY, WINDOW_UPDATE, RST_STREAM...: cheap for the client, work for us.
         if !http2.admitControlFrame() {
@@ -86,14 +93,26 @@ private func onFrameReceived(_ session: OpaquePointer?, _ frame: UnsafePointer<n
 
 private func onDataChunk(_ session: OpaquePointer?, _ flags: UInt8, _ streamID: Int32, _ data: UnsafePointer<UInt8>?,
                          _ length: Int, _ userData: UnsafeMutableRawPointer?) -> Int32 {
-    // Requests here have no body; note that one came (the answer is 400) and drop the bytes.
-    owner(userData).streams[streamID]?.receivedBody = true
+    let http2 = owner(userData)
+    guard let stream = http2.streams[streamID], !stream.refusedBody else { return 0 }
+    stream.receivedBody = true
+    // Only a POST keeps its body (a report upload); any other request here has none, and the answer is 400.
+    guard stream.keepsBody(limit: http2.settings.maxRequestBodyBytes), let data else { return 0 }
+    guard stream.requestBody.count + length <= http2.settings.maxRequestBodyBytes,
+          http2.heldBodyBytes + length <= http2.settings.maxRequestBodyBytes else {
+        http2.refuseBody(streamID: streamID)
+        return 0
+    }
+    stream.requestBody.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+    http2.heldBodyBytes += length
     return 0
 }
 
 private func onStreamClose(_ session: OpaquePointer?, _ streamID: Int32, _ errorCode: UInt32,
                            _ userData: UnsafeMutableRawPointer?) -> Int32 {
-    owner(userData).streams[streamID] = nil
+    let http2 = owner(userData)
+    if let stream = http2.streams[streamID] { http2.release(stream) }
+    http2.streams[streamID] = nil
     return 0
 }
 

@@ -11,6 +11,8 @@ public final class HTTP2Session {
 
     let settings: HTTP2Settings
     let respond: Responder
+    /// Takes a report whose body arrived whole; its answer comes back through `complete(stream:with:)`.
+    let upload: (ReportUpload) -> Void
     let date: () -> [UInt8]
     /// Monotonic milliseconds, for the control-frame budget (the caller's clock, so a test can drive it).
     let milliseconds: () -> Int
@@ -18,6 +20,9 @@ public final class HTTP2Session {
     /// Requests being received, and responses being sent, by stream id.
     var streams: [Int32: HTTP2Stream] = [:]
     var streamsOpened = 0
+    /// Request body bytes held by all streams: bounded to one body's limit, so 100 concurrent streams cannot each
+    /// hold a report (a sender posts one report per connection anyway).
+    var heldBodyBytes = 0
     var rejectedHeaderBlocks = 0
     /// When the control frames of the last second arrived (monotonic ms, oldest first; at most the budget).
     private var recentControlFrames: [Int] = []
@@ -25,10 +30,11 @@ public final class HTTP2Session {
     /// Why the session was torn down, when it was (for logs and metrics).
     public private(set) var failure: String?
 
-    public init(settings: HTTP2Settings, respond: @escaping Responder, date: @escaping () -> [UInt8],
-                milliseconds: @escaping () -> Int) {
+    public init(settings: HTTP2Settings, respond: @escaping Responder, upload: @escaping (ReportUpload) -> Void = { _ in },
+                date: @escaping () -> [UInt8], milliseconds: @escaping () -> Int) {
         self.settings = settings
         self.respond = respond
+        self.upload = upload
         self.date = date
         self.milliseconds = milliseconds
         var option: OpaquePointer?
@@ -123,8 +129,43 @@ public final class HTTP2Session {
 
     /// A stream's request is complete: decide, then submit the response (headers, and the body if any).
     func answer(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
+        guard let stream = streams[streamID], !stream.refusedBody else { return }
         let decision = respond(stream.requestHead())
+        if case .receiveReport(let host) = decision.answer {
+            stream.awaitingAnswer = true
+            upload(ReportUpload(stream: streamID, host: host, contentType: stream.contentType, body: stream.requestBody))
+            release(stream)
+            return
+        }
+        submit(decision, streamID: streamID)
+    }
+
+    /// The answer to a stream handed on by `upload`; nothing when the client has reset the stream meanwhile.
+    public func complete(stream streamID: Int32, with answer: PlainAnswer) {
+        guard let stream = streams[streamID], stream.awaitingAnswer else { return }
+        stream.awaitingAnswer = false
+        submit(PolicyResponder.Decision(answer: .plain(answer), close: false, omitBody: false), streamID: streamID)
+    }
+
+    /// A body over the limit: answered 413 at once. Once that response is sent whole, nghttp2 resets the stream
+    /// with NO_ERROR (the answer stands, RFC 9113 §8.1), so the client stops sending; resetting it ourselves here
+    /// would go out first and take the response with it.
+    func refuseBody(streamID: Int32) {
+        guard let stream = streams[streamID], !stream.refusedBody else { return }
+        stream.refusedBody = true
+        release(stream)
+        submit(PolicyResponder.Decision(answer: .plain(PlainAnswer(.contentTooLarge, "the report is larger than "
+            + "\(settings.maxRequestBodyBytes) bytes")), close: false, omitBody: false), streamID: streamID)
+    }
+
+    /// Drops a stream's body and its share of `heldBodyBytes`.
+    func release(_ stream: HTTP2Stream) {
+        heldBodyBytes -= stream.requestBody.count
+        stream.requestBody = []
+    }
+
+    private func submit(_ decision: PolicyResponder.Decision, streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
         let response = HTTP2Response(decision: decision, date: date())
         stream.body = response.body
         response.withHeaderFields { fields in

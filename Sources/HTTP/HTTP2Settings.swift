@@ -19,6 +19,8 @@ public struct HTTP2Settings: Sendable {
     public var resetRatePerSecond = 33
     /// CONTINUATION frames allowed after one HEADERS (CVE-2024-27316, CVE-2024-28182).
     public var maxContinuations = 8
+    /// The largest request body kept (a report upload, POST only); 0 keeps none: a body then makes the answer 400.
+    public var maxRequestBodyBytes = 0
 
     public init() {}
 }

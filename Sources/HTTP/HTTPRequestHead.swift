@@ -14,6 +14,12 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var keepAlive: Bool
     /// A message body was announced (Content-Length > 0 or Transfer-Encoding): never valid on GET or HEAD here.
     public var hasBody: Bool
+    /// The announced body length (Content-Length), nil when none was sent.
+    public var contentLength: Int?
+    /// Transfer-Encoding was sent (HTTP/1.1): the body's length is not known in advance.
+    public var isChunked = false
+    /// Content-Type, as sent (read for report uploads only).
+    public var contentType: String?
 
     public init(method: Method, path: String, version: Version, host: String? = nil, ifNoneMatch: String? = nil,
                 keepAlive: Bool = true, hasBody: Bool = false) {

@@ -9,6 +9,7 @@ struct HeaderFields {
     private var hasTransferEncoding = false
     private var connectionTokens: [String] = []
     private var ifNoneMatch: String?
+    private var contentType: String?
 
     /// Takes one field line; returns a status when the line makes the request invalid. Names are matched as bytes
     /// and only the values routing reads become Strings: a field nobody reads costs no allocation.
@@ -39,6 +40,8 @@ struct HeaderFields {
                 .map { $0.trimmingSpaces() }
         case .ifNoneMatch:
             ifNoneMatch = String(decoding: value, as: UTF8.self)
+        case .contentType:
+            contentType = String(decoding: value, as: UTF8.self)
         }
         return nil
     }
@@ -53,6 +56,9 @@ struct HeaderFields {
         }
         if hasTransferEncoding, contentLength != nil { return .badRequest }
         request.hasBody = hasTransferEncoding || (contentLength ?? 0) > 0
+        request.contentLength = contentLength
+        request.isChunked = hasTransferEncoding
+        request.contentType = contentType
         if connectionTokens.contains("close") {
             request.keepAlive = false
         } else if connectionTokens.contains("keep-alive") {
@@ -72,11 +78,11 @@ struct HeaderFields {
 
     /// The fields routing reads, recognised by name case-insensitively.
     private enum Field {
-        case host, contentLength, transferEncoding, connection, ifNoneMatch
+        case host, contentLength, transferEncoding, connection, ifNoneMatch, contentType
 
         private static let names: [(name: [UInt8], field: Field)] = [
             ("host", .host), ("content-length", .contentLength), ("transfer-encoding", .transferEncoding),
-            ("connection", .connection), ("if-none-match", .ifNoneMatch),
+            ("connection", .connection), ("if-none-match", .ifNoneMatch), ("content-type", .contentType),
         ].map { (Array($0.utf8), $1) }
 
         init?(name: UnsafeRawBufferPointer.SubSequence) {

@@ -4,11 +4,15 @@ public struct DNSRecords: Equatable, Sendable {
     public var domain: String
     public var id: String
     public var ttl: Int
+    /// This host receives the domain's TLS-RPT reports (`serve --reports`): the https rua is the record to
+    /// publish, rather than a suggested mailbox.
+    public var receivesReports: Bool
 
-    public init(domain: String, id: String, ttl: Int = 3600) {
+    public init(domain: String, id: String, ttl: Int = 3600, receivesReports: Bool = false) {
         self.domain = domain
         self.id = id
         self.ttl = ttl
+        self.receivesReports = receivesReports
     }
 
     /// The name senders connect to; it must resolve to this server.
@@ -27,10 +31,23 @@ public struct DNSRecords: Equatable, Sendable {
     public var tlsrptName: String { "_smtp._tls.\(domain)" }
     /// A guess at a reporting address: the operator has to choose a real mailbox.
     public var tlsrptValue: String { "v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)" }
+    /// Reports POSTed to this host (RFC 8460 §5.4), where `serve --reports` stores them.
+    public var tlsrptHTTPSValue: String { "v=TLSRPTv1; rua=https://\(policyHost)/tlsrpt" }
 
     /// Zone-file lines: the TXT record, plus comments for the host name and an optional TLS-RPT record.
     public var zoneText: String {
-        """
+        if receivesReports {
+            return """
+                ; \(policyHost) must resolve to this host (A/AAAA, or a CNAME to it).
+                \(stsName). \(ttl) IN TXT "\(stsValue)"
+                ; TLS reports (RFC 8460), received by this host (serve --reports):
+                \(tlsrptName). \(ttl) IN TXT "\(tlsrptHTTPSValue)"
+                ; or to a mailbox you read instead:
+                ; \(tlsrptName). \(ttl) IN TXT "\(tlsrptValue)"
+
+                """
+        }
+        return """
         ; \(policyHost) must resolve to this host (A/AAAA, or a CNAME to it).
         \(stsName). \(ttl) IN TXT "\(stsValue)"
         ; Optional TLS reporting (RFC 8460); use a mailbox you read:
@@ -49,7 +66,8 @@ public struct DNSRecords: Equatable, Sendable {
             ("ttl", String(ttl)),
             ("value", JSONString.quoted(stsValue)),
             ("policy_host", JSONString.quoted(policyHost)),
-        ]
+        ] + (receivesReports ? [("tlsrpt_name", JSONString.quoted(tlsrptName)),
+                                ("tlsrpt_value", JSONString.quoted(tlsrptHTTPSValue))] : [])
         return "{" + fields.map { "\(JSONString.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 }

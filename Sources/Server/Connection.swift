@@ -157,6 +157,7 @@ final class Connection: SocketEventHandler {
         if alpnProtocol == "h2" {
             var settings = loop.configuration.http2
             settings.maxStreamsPerConnection = loop.configuration.maxRequestsPerConnection
+            settings.maxRequestBodyBytes = loop.configuration.reports?.maxBodyBytes ?? 0
             return .http2(HTTP2Exchange(settings: settings))
         }
         return .http1(HTTP1Exchange())
@@ -166,11 +167,47 @@ final class Connection: SocketEventHandler {
     /// connections already open.
     private func exchangeContext() -> ExchangeContext {
         ExchangeContext(catalog: loop.catalog, serverName: tls?.sentServerName, date: loop.date.current(),
-                        isDraining: loop.isDraining, maxRequests: loop.configuration.maxRequestsPerConnection)
+                        isDraining: loop.isDraining, maxRequests: loop.configuration.maxRequestsPerConnection,
+                        maxReportBytes: loop.configuration.reports?.maxBodyBytes ?? 0)
     }
 
     private func reportEvents() {
-        if !loop.exchangeEvents.isEmpty { loop.reportExchangeEvents(host: tls?.host) }
+        guard !loop.exchangeEvents.isEmpty else { return }
+        if !loop.exchangeEvents.uploads.isEmpty { handOn(loop.exchangeEvents.uploads) }
+        loop.reportExchangeEvents(host: tls?.host)
+    }
+
+    // MARK: report uploads
+
+    /// Hands complete report bodies to the report route, which stores them off the loop; each answer comes back
+    /// on the loop (`uploadAnswered`). An HTTP/1.1 connection stops reading meanwhile (level-triggered readiness
+    /// would otherwise wake the loop for input it will not read).
+    private func handOn(_ uploads: [ReportUpload]) {
+        guard let route = loop.configuration.reports else { return }
+        if case .http1 = exchange { registration.setReading(false) }
+        let catalog = loop.catalog
+        let servesDomain: @Sendable (String) -> Bool = { catalog.policies[$0] != nil }
+        let address = ClientAddress(peerOf: descriptor)?.bytes ?? []
+        let loop = UncheckedBox(self.loop)
+        // Weak: a connection that closed (timed out, reset) before the report was stored has no one to answer.
+        let connection = WeakConnection(self)
+        for upload in uploads {
+            let stream = upload.stream
+            route.receive(ReportSubmission(upload: upload, clientAddress: address, servesDomain: servesDomain)) { answer in
+                loop.value.perform { connection.value?.uploadAnswered(stream: stream, answer: answer) }
+            }
+        }
+    }
+
+    private func uploadAnswered(stream: Int32, answer: PlainAnswer) {
+        guard machine.state == .open, let exchange else { return }
+        exchange.complete(stream: stream, with: answer, context: exchangeContext(), output: &output,
+                          events: &loop.exchangeEvents)
+        reportEvents()
+        if flushOutput() {
+            registration.setReading(true)
+            readInput()
+        }
     }
 
     // MARK: data
@@ -179,7 +216,8 @@ final class Connection: SocketEventHandler {
     private func readInput() {
         let buffer = loop.readBuffer
         for _ in 0..<64 {
-            guard machine.state == .open, let tls, let exchange, output.isEmpty, !exchange.isFinished else { return }
+            guard machine.state == .open, let tls, let exchange, output.isEmpty, !exchange.isFinished,
+                  !exchange.isAwaitingAnswer else { return }
             let result = tls.read(into: buffer)
             guard case .done(let count) = result else { return perform(machine.readStopped(result)) }
             exchange.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), context: exchangeContext(),
@@ -260,4 +298,10 @@ final class Connection: SocketEventHandler {
         registration.cancel()
         loop.connectionClosed(self)
     }
+}
+
+/// A connection named from another thread and dereferenced only back on its loop's queue.
+private final class WeakConnection: @unchecked Sendable {
+    weak var value: Connection?
+    init(_ value: Connection) { self.value = value }
 }

@@ -16,9 +16,12 @@ struct ExchangeContext {
     let isDraining: Bool
     /// Requests one HTTP/1.1 connection may carry.
     let maxRequests: Int
+    /// `serve --reports`: the largest report body read; 0 when reports are not accepted.
+    let maxReportBytes: Int
 
     init(responder: PolicyResponder, serverName: String?, defaultHost: String? = nil, date: [UInt8], isDraining: Bool,
-         maxRequests: Int) {
+         maxRequests: Int, maxReportBytes: Int = 0) {
+        self.maxReportBytes = maxReportBytes
         self.responder = responder
         self.serverName = serverName
         self.defaultHost = defaultHost
@@ -27,14 +30,15 @@ struct ExchangeContext {
         self.maxRequests = maxRequests
     }
 
-    init(catalog: Catalog, serverName: String?, date: [UInt8], isDraining: Bool, maxRequests: Int) {
+    init(catalog: Catalog, serverName: String?, date: [UInt8], isDraining: Bool, maxRequests: Int,
+         maxReportBytes: Int = 0) {
         self.init(responder: catalog.responder, serverName: serverName, defaultHost: catalog.selection.defaultHost,
-                  date: date, isDraining: isDraining, maxRequests: maxRequests)
+                  date: date, isDraining: isDraining, maxRequests: maxRequests, maxReportBytes: maxReportBytes)
     }
 
     /// Routes a request (PolicyResponder over the snapshot and the connection's SNI).
     func decide(_ request: HTTPRequestHead) -> PolicyResponder.Decision {
-        responder.decide(request, serverName: serverName, defaultHost: defaultHost)
+        responder.decide(request, serverName: serverName, defaultHost: defaultHost, acceptsReports: maxReportBytes > 0)
     }
 }
 
@@ -51,11 +55,14 @@ struct ExchangeEvents {
     var answered: [Answered] = []
     /// Why the exchange failed (an HTTP/2 protocol error, a flood refused), once.
     var failure: String?
+    /// Report bodies read whole, for the connection to hand to the report route.
+    var uploads: [ReportUpload] = []
 
-    var isEmpty: Bool { answered.isEmpty && failure == nil }
+    var isEmpty: Bool { answered.isEmpty && failure == nil && uploads.isEmpty }
 
     mutating func clear() {
         answered.removeAll(keepingCapacity: true)
+        uploads.removeAll()
         failure = nil
     }
 }

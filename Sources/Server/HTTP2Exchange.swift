@@ -20,6 +20,8 @@ final class HTTP2Exchange {
         // Unowned: the exchange owns the session, so it outlives the session's callbacks.
         session = HTTP2Session(settings: settings, respond: { [unowned(unsafe) self] head in
             self.answer(head)
+        }, upload: { [unowned(unsafe) self] upload in
+            self.call?.pointee.events.uploads.append(upload)
         }, date: { [unowned(unsafe) self] in self.call?.pointee.context.date ?? [] },
            milliseconds: MonotonicClock.coarseMilliseconds)
     }
@@ -48,6 +50,14 @@ final class HTTP2Exchange {
         if !session.produce(into: &output) { fail(&events) }
     }
 
+    /// The answer to a report stream handed on; its frames go out with the next flush.
+    func complete(stream: Int32, with answer: PlainAnswer, output: inout [UInt8], events: inout ExchangeEvents) {
+        guard !failed else { return }
+        session.complete(stream: stream, with: answer)
+        events.answered.append(.init(status: answer.status.rawValue, head: Self.reportHead))
+        produce(output: &output, events: &events)
+    }
+
     func timedOut(output: inout [UInt8], events: inout ExchangeEvents) {
         session.goAway()
         produce(output: &output, events: &events)
@@ -60,12 +70,17 @@ final class HTTP2Exchange {
     }
 
     private static let unknownHosts = PolicyResponder { _ in nil }
+    /// What the log and metrics say of a report stream's answer (its head was not kept while it was stored).
+    private static let reportHead = HTTPRequestHead(method: .other("POST"), path: PolicyResponder.reportPath, version: .http2)
 
     private func answer(_ head: HTTPRequestHead) -> PolicyResponder.Decision {
         // The session answers only from inside `receive`, where the call is set.
         guard let call else { return Self.unknownHosts.decide(head, serverName: nil) }
         let decision = call.pointee.context.decide(head)
-        call.pointee.events.answered.append(.init(status: decision.status, head: head))
+        // A report is counted when it is answered (`complete`).
+        if !decision.answer.isReceivingReport {
+            call.pointee.events.answered.append(.init(status: decision.status, head: head))
+        }
         return decision
     }
 

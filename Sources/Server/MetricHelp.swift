@@ -16,6 +16,8 @@ public enum MetricHelp {
         "mta_sts_certificates": "Certificate pairs loaded, by source: file (--certs) or acme (issued by --acme-directory).",
         "mta_sts_acme_orders_total": "ACME orders finished, by result: issued, failed, waiting_for_dns (not ordered: the name does not resolve).",
         "mta_sts_dns_updates_total": "_mta-sts TXT updates (--dns-update) finished, by result: published, unchanged (DNS already carried the id), removed, failed.",
+        "mta_sts_tlsrpt_reports_total": "TLS-RPT reports POSTed to /tlsrpt, by outcome (stored, duplicate, rejected) and the reason of a rejection.",
+        "mta_sts_tlsrpt_sessions_total": "Sessions counted in stored TLS-RPT reports, by policy domain, result (success, failure) and result type.",
         "mta_sts_status_file_writable": "1 when the last write of status.json in --state-dir succeeded, else 0.",
     ]
 

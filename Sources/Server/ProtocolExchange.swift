@@ -33,6 +33,24 @@ enum ProtocolExchange {
         }
     }
 
+    /// An HTTP/1.1 report upload was handed on: read nothing until its answer (`complete`). HTTP/2 goes on reading
+    /// (other streams, flow control) while a stream waits.
+    var isAwaitingAnswer: Bool {
+        switch self {
+        case .http1(let exchange): exchange.isAwaitingAnswer
+        case .http2: false
+        }
+    }
+
+    /// The answer to an upload handed on (`ExchangeEvents.uploads`).
+    func complete(stream: Int32, with answer: PlainAnswer, context: ExchangeContext, output: inout [UInt8],
+                  events: inout ExchangeEvents) {
+        switch self {
+        case .http1(let exchange): exchange.complete(with: answer, context: context, output: &output, events: &events)
+        case .http2(let exchange): exchange.complete(stream: stream, with: answer, output: &output, events: &events)
+        }
+    }
+
     /// A request is partly received: the request-head timeout applies instead of the idle timeout.
     var isMidRequest: Bool {
         switch self {

@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable {
     /// certificate wins), and the TLS-ALPN-01 certificates it has pending. Both nil without `--acme-directory`.
     public var issuedCertificatesDirectory: String?
     public var challenges: ChallengeCertificates?
+    /// `--reports`: POST /tlsrpt is accepted and handed to this route; nil answers 404 there, as before.
+    public var reports: ReportRoute?
 
     /// Resolved paths never walked or watched: the state directory, which the server writes to (a state
     /// directory inside --certs would otherwise reload on every status write). Not when a root lies inside it:

@@ -33,6 +33,9 @@ struct DNSCommand: ParsableCommand {
     @Option(help: "TTL of the records, in seconds.")
     var ttl = 3600
 
+    @Flag(help: "The server runs with serve --reports: print the _smtp._tls record with rua=https://mta-sts.<domain>/tlsrpt (the mailto form stays as a comment).")
+    var reports = false
+
     @OptionGroup(title: "Publishing the records (RFC 2136 dynamic update), for CI of a policy repository")
     var dnsUpdate: DNSUpdateOptions
 
@@ -47,7 +50,7 @@ struct DNSCommand: ParsableCommand {
     func run() throws {
         let report = try PolicyDirectory.load(directory: policies)
         let (selected, complete) = select(from: report)
-        let records = selected.map { DNSRecords(domain: $0.domain, id: $0.id, ttl: ttl) }
+        let records = selected.map { DNSRecords(domain: $0.domain, id: $0.id, ttl: ttl, receivesReports: reports) }
         if let settings = try dnsUpdate.settings(warn: { StandardError.print("warning: \($0)") }) {
             let published = publish(selected, settings: settings)
             if !complete || !published { throw ExitCode(1) }

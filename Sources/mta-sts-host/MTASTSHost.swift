@@ -12,6 +12,7 @@ struct MTASTSHost: ParsableCommand {
           mta-sts-host dns        print the _mta-sts TXT records to publish
           mta-sts-host serve      serve them over HTTPS; reloads on change and SIGHUP
           mta-sts-host status     show what a running server serves
+          mta-sts-host reports    summarise the TLS-RPT reports received (serve --reports)
         """,
-        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self, VerifyCommand.self])
+        subcommands: [CheckCommand.self, DNSCommand.self, ServeCommand.self, StatusCommand.self, VerifyCommand.self, ReportsCommand.self])
 }

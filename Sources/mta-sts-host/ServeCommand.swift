@@ -1,9 +1,12 @@
 import ArgumentParser
+import Catalog
 import Glibc
 import CoreMetrics
 import Logging
 import Prometheus
 import Reactor
+import ReportIntake
+import TLSRPT
 import DNSPublication
 import Issuance
 import Server
@@ -104,6 +107,9 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Checking the deployment as senders see it, in the background")
     var verify: VerifyScheduleOptions
 
+    @OptionGroup(title: "Receiving TLS-RPT reports (RFC 8460)")
+    var reports: ReportOptions
+
     @Option(help: "trace, debug, info (adds access lines), notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -197,6 +203,15 @@ struct ServeCommand: ParsableCommand {
             logger.critical("cannot prepare --state-dir \(stateDir): \(error)")
             throw ExitCode.failure
         }
+        let reportReceiver: ReportReceiver?
+        do {
+            let started = try reports.start(owner: configuration.stateOwner, logger: logger)
+            configuration.reports = started?.0
+            reportReceiver = started?.1
+        } catch {
+            logger.critical("cannot open --reports \(reports.directory ?? ""): \(error)")
+            throw ExitCode.failure
+        }
         let server = Server(configuration: configuration, logger: logger, metricsExposition: Self.bootstrapMetrics(enabled: admin != nil))
         do {
             try server.start()
@@ -212,6 +227,20 @@ struct ServeCommand: ParsableCommand {
                                               statusChanged: { server.statusChanged() })
                 server.reportStatus { $0.issuance = manager.status }
                 server.observeCatalog { manager.catalogChanged($0) }
+            }
+            if let reportReceiver {
+                server.reportStatus { attachments in
+                    attachments.reports = Dictionary(reportReceiver.lastReports.map {
+                        ($0.domain, ReportStatus(organization: $0.organization, reportID: $0.reportID, endTime: $0.endTime,
+                                                 receivedAt: $0.receivedAt))
+                    }, uniquingKeysWith: { first, _ in first })
+                }
+                reportReceiver.observeStored { server.statusChanged() }
+                server.observeCatalog { catalog in
+                    reportReceiver.served(catalog.policies.values.map {
+                        ServedPolicy(domain: $0.domain, id: $0.id, mode: $0.policy.mode.rawValue)
+                    })
+                }
             }
             if let publication {
                 let publisher = PublicationManager(settings: publication, logger: logger,

@@ -33,6 +33,11 @@ struct HTTP2ExchangeTests {
             exchange = HTTP2Exchange(settings: settings)
         }
 
+        init(exchange: HTTP2Exchange, context: ExchangeContext) {
+            self.exchange = exchange
+            self.context = context
+        }
+
         /// Feeds client bytes; returns every frame the server had to send after them.
         func feed(_ bytes: [UInt8]) -> [Frame] {
             var output: [UInt8] = []

@@ -17,6 +17,14 @@ def rss_kib(pid: int) -> int:
     raise AssertionError(f"no VmRSS in /proc/{pid}/status")
 
 
+def peak_rss_kib(pid: int) -> int:
+    """VmHWM of `pid` in KiB: the most resident memory it has had."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM in /proc/{pid}/status")
+
+
 def tcp_connection(local_port: int, remote_port: int) -> dict | None:
     """The IPv4 TCP socket bound to 127.0.0.1:`local_port` and connected to `remote_port`, from /proc/net/tcp:
     {"state": "ESTABLISHED", "tx_queue": bytes not yet acknowledged, "rx_queue": bytes not yet read}, or None
