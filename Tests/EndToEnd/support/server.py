@@ -127,3 +127,14 @@ class ServerProcess:
             os.killpg(self.process.pid, signum)  # its own session: children, if any, go too
         except ProcessLookupError:
             pass
+
+
+def serve_usage_error(binary: pathlib.Path, tmp_path: pathlib.Path, *flags: str) -> str:
+    """Runs `serve` with `flags` on empty directories, expecting a usage error (exit 64) before anything starts
+    (no state directory made); returns its stderr."""
+    result = subprocess.run([str(binary), "serve", "--policies", str(tmp_path), "--certs", str(tmp_path),
+                             "--state-dir", str(tmp_path / "state"), "--allow-root", *flags],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 64, result
+    assert not (tmp_path / "state").exists()
+    return result.stderr
