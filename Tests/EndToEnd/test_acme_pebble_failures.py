@@ -3,7 +3,6 @@ without an address is never ordered, and a CA that went away leaves the certific
 planned. Each time `status` says why. And a mistyped ACME flag is a usage error before anything starts."""
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
