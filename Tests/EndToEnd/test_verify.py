@@ -348,6 +348,13 @@ def test_serve_verifies_in_the_background(lab, start_server, tmp_path):
     assert rows[("dns-id", sts(STALE_ID_DOMAIN.domain))] == "fail", first
     assert all(check["status"] == "pass" for check in first[GOOD.domain]["checks"]), first
 
+    # `status` (status.json) names the failing check and its message; the passing ones are not listed.
+    table = health.status_command(lab.binary, server.state_dir).stdout
+    failing = [line for line in table.splitlines() if ": verify " in line]
+    assert len(failing) == 1, table
+    assert failing[0].startswith(f"{STALE_ID_DOMAIN.domain}: verify dns-id {sts(STALE_ID_DOMAIN.domain)} failed "), table
+    assert "v=STSv1; id=" in failing[0], table
+
     # Every second: a later look sees a later run.
     deadline = time.monotonic() + 15
     while _verify_status(server)[GOOD.domain]["checked_at"] <= first[GOOD.domain]["checked_at"]:
