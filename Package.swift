@@ -51,7 +51,7 @@ let package = Package(
         // status document: what serve, check, dns and status share, without the event loop.
         .target(name: "Catalog", dependencies: ["MTASTS", "TLS", "HTTP", "FileSystem"]),
         // Blocking HTTPS requests through libcurl: the only importer of CCurl (ACME's requests, verify's policy fetch).
-        .target(name: "HTTPSFetch", dependencies: ["CCurl"]),
+        .target(name: "HTTPSFetch", dependencies: ["CCurl", "MTASTS"]),
         // The ACME client (RFC 8555, TLS-ALPN-01). Blocking; the server runs it off the event loops.
         .target(name: "ACME", dependencies: ["TLS", "HTTPSFetch"]),
         // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that

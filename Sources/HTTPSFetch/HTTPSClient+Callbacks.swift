@@ -1,4 +1,5 @@
 internal import CCurl
+import MTASTS
 
 /// What libcurl hands over during one transfer: header lines and body bytes, collected by the C callbacks below.
 final class ResponseCollector {
@@ -28,22 +29,10 @@ final class ResponseCollector {
             return
         }
         guard let colon = text.firstIndex(of: ":") else { return }
-        let name = text[..<colon].trimmingASCIIWhitespace()
-        let value = text[text.index(after: colon)...].trimmingASCIIWhitespace()
+        let name = ASCII.trimmingWhitespace(text[..<colon])
+        let value = ASCII.trimmingWhitespace(text[text.index(after: colon)...])
         guard !name.isEmpty else { return }
         headers.append((name: name, value: value))
-    }
-}
-
-private extension Substring {
-    /// Works on scalars, not Characters: "\r\n" is one Character, which a comparison with "\r" would miss.
-    func trimmingASCIIWhitespace() -> String {
-        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-              let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(scalars[first...last])
     }
 }
 

@@ -29,4 +29,15 @@ public enum ASCII {
     static func string(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: Array(bytes), as: UTF8.self)
     }
+
+    /// `text` without leading and trailing spaces, tabs, CRs and LFs: the blanks around a TXT record's fields, a
+    /// header value, a JSON string. On scalars, since "\r\n" is one Character, which a Character test would miss.
+    public static func trimmingWhitespace(_ text: some StringProtocol) -> String {
+        let scalars = text.unicodeScalars
+        let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+              let last = scalars.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import MTASTS
 
 /// Any JSON document, decoded by Foundation's parser: the report reader walks it by hand so that a field of an
 /// unexpected shape (a number as a string, a string as an array) is read rather than failing the whole report.
@@ -40,7 +41,7 @@ enum JSONTree: Decodable, Equatable {
     var text: String? {
         switch self {
         case .string(let value):
-            let trimmed = value.trimmed()
+            let trimmed = ASCII.trimmingWhitespace(value)
             return trimmed.isEmpty ? nil : trimmed
         case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         default: return nil
@@ -51,7 +52,7 @@ enum JSONTree: Decodable, Equatable {
     var count: Int? {
         switch self {
         case .number(let value) where value >= 0 && value == value.rounded() && value < 1e15: return Int(value)
-        case .string(let value): return Int(value.trimmed()).flatMap { $0 >= 0 ? $0 : nil }
+        case .string(let value): return Int(ASCII.trimmingWhitespace(value)).flatMap { $0 >= 0 ? $0 : nil }
         default: return nil
         }
     }

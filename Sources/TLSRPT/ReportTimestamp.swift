@@ -1,9 +1,11 @@
+import MTASTS
+
 /// RFC 3339 date-times as senders write them: `2016-04-01T00:00:00Z`, with fractions, with an offset, with a space
 /// for the `T`, or with no zone at all (Microsoft), which is read as UTC.
 public enum ReportTimestamp {
     /// Seconds since the epoch, nil when the text is not a date-time.
     public static func parse(_ text: String) -> Int? {
-        let bytes = Array(text.trimmed().utf8)
+        let bytes = Array(ASCII.trimmingWhitespace(text).utf8)
         guard bytes.count >= 19 else {
             // A bare date (seen in hand-made reports): midnight UTC.
             guard bytes.count == 10 else { return nil }

@@ -1,3 +1,5 @@
+import MTASTS
+
 /// One TLS-RPT report (RFC 8460 §4), as much of it as the summaries read. The file stored on disk is the report as
 /// received, so fields not modelled here (contact-info, additional-information, extensions) are never lost.
 public struct TLSReport: Sendable, Equatable {
@@ -54,8 +56,8 @@ public struct PolicyResult: Sendable, Equatable {
     public var reportedMode: String? {
         for line in policyString {
             let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmed().lowercased() == "mode" else { continue }
-            return parts[1].trimmed().lowercased()
+            guard parts.count == 2, ASCII.trimmingWhitespace(parts[0]).lowercased() == "mode" else { continue }
+            return ASCII.trimmingWhitespace(parts[1]).lowercased()
         }
         return nil
     }
@@ -79,13 +81,5 @@ public struct FailureDetail: Sendable, Equatable {
         self.receivingIP = receivingIP
         self.failedSessions = failedSessions
         self.failureReasonCode = failureReasonCode
-    }
-}
-
-extension StringProtocol {
-    func trimmed() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
     }
 }

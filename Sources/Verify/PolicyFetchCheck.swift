@@ -33,7 +33,7 @@ enum PolicyFetchCheck {
                 return (result(.fail, "HTTP \(status) redirect\(target): senders do not follow redirects; serve the policy at this URL"), nil)
             }
             guard status == 200 else { return (result(.fail, "HTTP \(status): senders need 200"), nil) }
-            let mediaType = contentType.map { RecordText.trimmed($0.split(separator: ";").first ?? "").lowercased() }
+            let mediaType = contentType.map { ASCII.trimmingWhitespace($0.split(separator: ";").first ?? "").lowercased() }
             guard mediaType == "text/plain" else {
                 return (result(.fail, "Content-Type \(contentType ?? "missing"): senders need text/plain"), nil)
             }

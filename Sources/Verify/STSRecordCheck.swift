@@ -35,7 +35,7 @@ enum STSRecordCheck {
     /// `v=STSv1; id=...` with `;`-separated fields and optional blanks around them; other fields are allowed.
     static func parseID(_ record: String) -> Result<String, Problem> {
         var fields = record.split(separator: ";", omittingEmptySubsequences: false)
-            .map(RecordText.trimmed)
+            .map(ASCII.trimmingWhitespace)
         if fields.last == "" { fields.removeLast() }
         guard fields.first == DNSRecords.stsVersionPrefix else {
             return .failure(Problem(text: "the record must start with \"v=STSv1;\""))
@@ -60,13 +60,5 @@ enum DNSFailure {
         default:
             return "no answer for \(name) (timed out or unreachable: \(reason))"
         }
-    }
-}
-
-/// TXT record fields: RFC 8461 §3.1 and RFC 8460 §3 allow blanks around the `;` separators.
-enum RecordText {
-    static func trimmed(_ field: Substring) -> String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        return String(field.drop(while: blank).reversed().drop(while: blank).reversed())
     }
 }

@@ -1,4 +1,5 @@
 import DNSClient
+import MTASTS
 
 /// `tlsrpt`: the RFC 8460 record that makes senders report failures. Without it a policy is enforced blind, but
 /// mail still flows: a missing record warns.
@@ -17,12 +18,12 @@ enum TLSRPTRecordCheck {
                 ? result(.warn, "no TLS-RPT record: \(advice)")
                 : result(.fail, "\(records.count) v=TLSRPTv1 records: senders ignore them all (RFC 8460 §3); keep one")
         }
-        let fields = record.split(separator: ";").map(RecordText.trimmed)
+        let fields = record.split(separator: ";").map(ASCII.trimmingWhitespace)
         guard fields.first == "v=TLSRPTv1" else { return result(.fail, "\"\(record)\": must start with \"v=TLSRPTv1;\"") }
         guard let rua = fields.first(where: { $0.hasPrefix("rua=") })?.dropFirst(4), !rua.isEmpty else {
             return result(.fail, "\"\(record)\": no rua field, so senders have nowhere to report")
         }
-        let destinations = rua.split(separator: ",").map(RecordText.trimmed)
+        let destinations = rua.split(separator: ",").map(ASCII.trimmingWhitespace)
         for destination in destinations where !(destination.hasPrefix("mailto:") && destination.count > 7)
             && !destination.hasPrefix("https://") {
             return result(.fail, "\"\(record)\": rua \(destination) must be a mailto: or https: URI")
