@@ -57,7 +57,7 @@ let package = Package(
         // Certificates from an ACME CA: which names, when to renew, how long to back off (pure), and the manager that
         // runs the orders.
         .target(name: "Issuance", dependencies: [
-            "ACME", "Catalog", "TLS", "FileSystem", "DNSClient",
+            "ACME", "Catalog", "TLS", "FileSystem", "DNSClient", "Reactor",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -66,7 +66,7 @@ let package = Package(
         // Each served id published in DNS (`serve --dns-update`): when and what to update (pure), and the manager
         // that runs the updates.
         .target(name: "DNSPublication", dependencies: [
-            "DNSClient", "Catalog", "MTASTS",
+            "DNSClient", "Catalog", "MTASTS", "Reactor",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),

@@ -5,6 +5,7 @@ import Dispatch
 import Glibc
 import Logging
 import Synchronization
+import Reactor
 
 /// Publishes each served domain's id in DNS: follows each installed catalog (told only once every event loop
 /// serves it, so a sender that sees a new id fetches the new policy), runs the updates on their own threads (never
@@ -16,7 +17,7 @@ public final class PublicationManager: @unchecked Sendable {  // mutable state c
     private let queue = DispatchQueue(label: "mta-sts-host.dns-update")
     private let updates = DispatchQueue(label: "mta-sts-host.dns-updates", attributes: .concurrent)
     private var book: PublicationBook
-    private var timer: DispatchSourceTimer?
+    private lazy var timer = WakeUpTimer(queue: queue)
     private var statusRefreshScheduled = false
     private let published = Mutex<[String: PublicationStatus]>([:])
     private let statusChanged: @Sendable () -> Void
@@ -91,14 +92,8 @@ public final class PublicationManager: @unchecked Sendable {  // mutable state c
     }
 
     private func schedule() {
-        timer?.cancel()
-        timer = nil
-        guard let next = book.nextWakeUp else { return }
-        let source = DispatchSource.makeTimerSource(queue: queue)
-        source.schedule(deadline: .now() + .seconds(max(next - Self.now(), 0)))
-        source.setEventHandler { [weak self] in self?.wake() }
-        source.activate()
-        timer = source
+        guard let next = book.nextWakeUp else { return timer.cancel() }
+        timer.arm(after: .seconds(max(next - Self.now(), 0))) { [weak self] in self?.wake() }
     }
 
     /// The status of thousands of domains is copied (and the document rendered) at most once a second, not once

@@ -8,6 +8,7 @@ import Logging
 import DNSClient
 import Synchronization
 import TLS
+import Reactor
 
 /// Runs the ACME orders: follows each installed catalog (which names need a certificate), starts the orders whose
 /// time has come on their own threads (never an event loop), writes what they produce where the catalog loads it,
@@ -24,7 +25,7 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
     private var book: IssuanceBook
     /// Made and registered at the first order; shared by every order (its requests take turns on one connection).
     private let registration = Mutex<ACMEClient?>(nil)
-    private var timer: DispatchSourceTimer?
+    private lazy var timer = WakeUpTimer(queue: queue)
     private let published = Mutex<[String: IssuanceStatus]>([:])
     private let reload: @Sendable () -> Void
     private let statusChanged: @Sendable () -> Void
@@ -94,14 +95,8 @@ public final class IssuanceManager: @unchecked Sendable {  // mutable state conf
     }
 
     private func schedule() {
-        timer?.cancel()
-        timer = nil
-        guard let next = book.nextWakeUp else { return }
-        let source = DispatchSource.makeTimerSource(queue: queue)
-        source.schedule(deadline: .now() + .seconds(max(next - Self.now(), 0)))
-        source.setEventHandler { [weak self] in self?.wake() }
-        source.activate()
-        timer = source
+        guard let next = book.nextWakeUp else { return timer.cancel() }
+        timer.arm(after: .seconds(max(next - Self.now(), 0))) { [weak self] in self?.wake() }
     }
 
     private enum Outcome {

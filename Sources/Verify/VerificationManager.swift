@@ -2,6 +2,7 @@ import CoreMetrics
 import Dispatch
 import Glibc
 import Logging
+import Reactor
 import Synchronization
 
 /// `serve --verify-every`: every served domain checked as `verify` would, in the background, one run at a time,
@@ -9,11 +10,11 @@ import Synchronization
 /// moment) after the previous one ended. The checks run on threads of their own, never on an event loop.
 public final class VerificationManager: @unchecked Sendable {  // `timer` and the gauges are confined to `queue`
     private let verifier: Verifier
-    private let interval: Duration
+    private let intervalSeconds: Int
     private let logger: Logger
     private let statusChanged: @Sendable () -> Void
     private let queue = DispatchQueue(label: "mta-sts-host.verify")
-    private var timer: DispatchSourceTimer?
+    private lazy var timer = WakeUpTimer(queue: queue)
     /// The domains to check, from the latest catalog; nil until the first one arrives.
     private let domains = Mutex<[String: LocalPolicy]?>(nil)
     private let results = Mutex<(checkedAt: Int, byDomain: [String: DomainVerification])>((0, [:]))
@@ -22,12 +23,13 @@ public final class VerificationManager: @unchecked Sendable {  // `timer` and th
     private let lastRun = Gauge(label: "mta_sts_verify_last_run_timestamp_seconds")
     private let runDuration = Gauge(label: "mta_sts_verify_duration_seconds")
 
-    public init(verifier: Verifier, interval: Duration, logger: Logger, statusChanged: @escaping @Sendable () -> Void) {
+    public init(verifier: Verifier, intervalSeconds: Int, logger: Logger,
+                statusChanged: @escaping @Sendable () -> Void) {
         self.verifier = verifier
-        self.interval = interval
+        self.intervalSeconds = intervalSeconds
         self.logger = logger
         self.statusChanged = statusChanged
-        queue.async { [self] in schedule(after: .zero) }
+        queue.async { [self] in schedule(afterMilliseconds: 0) }
     }
 
     /// The served domains changed (a new catalog): the next run checks these.
@@ -40,18 +42,15 @@ public final class VerificationManager: @unchecked Sendable {  // `timer` and th
         results.withLock { $0 }
     }
 
-    private func schedule(after delay: Duration) {
-        let jitter = Duration.milliseconds(Int64.random(in: 0...max(0, interval.milliseconds / 10)))
-        let source = DispatchSource.makeTimerSource(queue: queue)
-        source.schedule(deadline: .now() + .milliseconds(Int((delay + jitter).milliseconds)))
-        source.setEventHandler { [weak self] in self?.run() }
-        source.activate()
-        timer = source
+    /// After `delay`, plus up to a tenth of the interval.
+    private func schedule(afterMilliseconds delay: Int) {
+        let jitter = Int.random(in: 0...intervalSeconds * 100)
+        timer.arm(after: .milliseconds(delay + jitter)) { [weak self] in self?.run() }
     }
 
     private func run() {
         guard let current = domains.withLock({ $0 }) else {
-            schedule(after: .seconds(1))  // the first catalog is still loading
+            schedule(afterMilliseconds: 1000)  // the first catalog is still loading
             return
         }
         let targets = current.sorted { $0.key < $1.key }.map { (domain: $0.key, local: Optional($0.value)) }
@@ -71,7 +70,7 @@ public final class VerificationManager: @unchecked Sendable {  // `timer` and th
             ])
         }
         statusChanged()
-        schedule(after: interval)
+        schedule(afterMilliseconds: intervalSeconds * 1000)
     }
 
     /// One series per (domain, check); those of domains no longer served go.
@@ -95,14 +94,10 @@ public final class VerificationManager: @unchecked Sendable {  // `timer` and th
             warningGauges[key] = nil
         }
         lastRun.record(finishedAt)
-        runDuration.record(Double(elapsed.milliseconds) / 1000)
+        runDuration.record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     private static func dimensions(_ key: VerificationSummary.Key) -> [(String, String)] {
         [("domain", key.domain), ("check", key.check.rawValue)]
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

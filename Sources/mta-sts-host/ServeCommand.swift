@@ -170,10 +170,10 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode.failure
         }
         // The trust file is read before the privilege drop, like the DNS update key.
-        let verifying: (verifier: Verifier, interval: Duration)?
+        let verifying: (verifier: Verifier, intervalSeconds: Int)?
         do {
             verifying = try verify.settings(resolver: acme.resolver).map { settings in
-                (try Verifier(settings: settings), verify.every!.duration)
+                (try Verifier(settings: settings), verify.every!.seconds)
             }
         } catch {
             logger.critical("--verify-ca-file: \(error)")
@@ -249,7 +249,7 @@ struct ServeCommand: ParsableCommand {
                 server.observeCatalog { publisher.catalogChanged($0) }
             }
             if let verifying {
-                let manager = VerificationManager(verifier: verifying.verifier, interval: verifying.interval,
+                let manager = VerificationManager(verifier: verifying.verifier, intervalSeconds: verifying.intervalSeconds,
                                                   logger: logger, statusChanged: { server.statusChanged() })
                 server.reportStatus { $0.verification = VerificationReporting.status(manager.latest) }
                 server.observeCatalog { manager.domainsChanged(VerificationReporting.localPolicies($0)) }

@@ -44,6 +44,4 @@ struct Interval: ExpressibleByArgument, Equatable {
               count <= Int.max / (unit ?? 1) else { return nil }
         seconds = count * (unit ?? 1)
     }
-
-    var duration: Duration { .seconds(seconds) }
 }
