@@ -174,7 +174,8 @@ class AuthoritativeDNS:
                               capture_output=True, text=True, timeout=10).stdout
 
 
-class _UDPServer(socketserver.ThreadingUDPServer):
+class _Serving:
+    """What the UDP and TCP servers share: threads that do not hold up exit, and the data they answer from."""
     daemon_threads = True
     allow_reuse_address = True
 
@@ -183,13 +184,12 @@ class _UDPServer(socketserver.ThreadingUDPServer):
         super().__init__(address, handler)
 
 
-class _TCPServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _UDPServer(_Serving, socketserver.ThreadingUDPServer):
+    pass
 
-    def __init__(self, address, handler, dns: AuthoritativeDNS):
-        self.dns = dns
-        super().__init__(address, handler)
+
+class _TCPServer(_Serving, socketserver.ThreadingTCPServer):
+    pass
 
 
 class _UDPHandler(socketserver.BaseRequestHandler):
