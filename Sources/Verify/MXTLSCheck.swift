@@ -8,8 +8,9 @@ enum MXTLSCheck {
         case .unreachable(let reason): return result(.fail, "cannot connect: \(reason)")
         case .timedOut(let step): return result(.fail, "timed out at \(step)")
         case .unexpected(let step, let reply): return result(.fail, "unexpected answer to \(step): \(reply)")
-        case .noSTARTTLS:
-            return result(.fail, "STARTTLS not offered after EHLO: senders in enforce mode cannot deliver here")
+        case .noSTARTTLS(let extensions):
+            let offered = extensions.isEmpty ? "no extensions" : extensions.joined(separator: " ")
+            return result(.fail, "STARTTLS not offered after EHLO (it offered \(offered)): senders in enforce mode cannot deliver here")
         case .handshakeFailed(let reason):
             return result(.fail, "TLS handshake failed: \(reason) (senders need TLS 1.2 or later and a shared cipher)")
         case .negotiated(let peer):
